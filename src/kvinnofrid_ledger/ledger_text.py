@@ -1,0 +1,166 @@
+"""The ledger file as text: parse it into raw entry tables, and write one entry as TOML.
+
+Parsing has two paths with one meaning. The fast path reads the exact layout this tool writes
+(one `[[entry]]` table after another, keys in a fixed order, values in the forms tomli-w emits)
+with one regular expression per entry; it accepts a strict subset of TOML and decodes it exactly
+as a TOML parser does. Anything else in the file (a comment between entries, a key out of order,
+a hand edit in another style, an error) sends the whole file to tomllib, the reference parser,
+so the meaning of a file never depends on which path read it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .models import Problem
+
+LEDGER_HEADER = """\
+# kvinnofrid-ledger: the append-only ledger of the agreement's disbursements, repayments and
+# reversals. Entries are added only by `ledger record`, `ledger reverse` and `ledger import`.
+# Do not edit or remove an entry: each entry's hash covers its fields and the hash of the entry
+# before it, so `ledger check` finds any change. A mistake is corrected by a new entry.
+"""
+
+KEY_ORDER = ("id", "kind", "date", "year", "line", "county", "recipient", "amount", "reference", "note", "reverses", "hash")
+
+
+@dataclass(frozen=True, slots=True)
+class RawEntry:
+    """One [[entry]] table as the TOML parser gives it, and the line of its header."""
+
+    lineno: int
+    table: dict[str, Any]
+
+
+# --- the fast path ---------------------------------------------------------------------------
+
+# A TOML basic string as tomli-w writes it: no raw quote, backslash or control character but tab;
+# escapes \" \\ \b \f \n \r \t and \uXXXX outside the surrogates (which TOML forbids).
+_STR = r'"((?:[^"\\\x00-\x08\x0a-\x1f\x7f]|\\["\\bfnrt]|\\u(?![dD][89a-fA-F])[0-9a-fA-F]{4})*)"'
+_INT = r"(0|[1-9][0-9]*)"
+_DATE = r"([0-9]{4}-[0-9]{2}-[0-9]{2})"
+
+_ENTRY = re.compile(
+    r"(\n*)\[\[entry\]\]\n"
+    rf"id = {_INT}\n"
+    rf"kind = {_STR}\n"
+    rf"date = {_DATE}\n"
+    rf"year = {_INT}\n"
+    rf"line = {_STR}\n"
+    rf"(?:county = {_STR}\n)?"
+    rf"(?:recipient = {_STR}\n)?"
+    rf"amount = {_INT}\n"
+    rf"reference = {_STR}\n"
+    rf"note = {_STR}\n"
+    rf"(?:reverses = {_INT}\n)?"
+    rf"hash = {_STR}\n"
+)
+# Comments and blank lines before the first entry (the header `ledger init` writes).
+_PREAMBLE = re.compile(r"(?:[ \t]*(?:#[^\x00-\x08\x0a-\x1f\x7f]*)?\n)*")
+_TRAILER = re.compile(r"\n*")
+_DECODE = json.JSONDecoder(strict=False).decode  # the escapes above mean the same in JSON
+_date = datetime.date.fromisoformat
+
+
+def _text(value: str) -> str:
+    return _DECODE(f'"{value}"') if "\\" in value else value
+
+
+def _fast_parse(text: str) -> list[RawEntry] | None:
+    """The entries of a file in this tool's own layout, or None when the file is in any other."""
+    preamble = _PREAMBLE.match(text)
+    pos = preamble.end()
+    lineno = text.count("\n", 0, pos) + 1
+    entries: list[RawEntry] = []
+    match_at = _ENTRY.match
+    try:
+        while True:
+            m = match_at(text, pos)
+            if m is None:
+                break
+            (blank, ident, kind, date, year, line, county, recipient, amount, reference, note, reverses, digest) = m.groups()
+            lineno += len(blank)
+            table: dict[str, Any] = {
+                "id": int(ident),
+                "kind": _text(kind),
+                "date": _date(date),
+                "year": int(year),
+                "line": _text(line),
+            }
+            if county is not None:
+                table["county"] = _text(county)
+            if recipient is not None:
+                table["recipient"] = _text(recipient)
+            table["amount"] = int(amount)
+            table["reference"] = _text(reference)
+            table["note"] = _text(note)
+            if reverses is not None:
+                table["reverses"] = int(reverses)
+            table["hash"] = _text(digest)
+            entries.append(RawEntry(lineno, table))
+            lineno += m.group().count("\n") - len(blank)
+            pos = m.end()
+    except ValueError:  # a date such as 2019-02-30: let the reference parser say what is wrong
+        return None
+    if _TRAILER.match(text, pos).end() != len(text):
+        return None
+    return entries
+
+
+# --- the reference path ------------------------------------------------------------------------
+
+_HEADER_LINE = re.compile(r"^[ \t]*\[\[[ \t]*(?:entry|\"entry\"|'entry')[ \t]*\]\]", re.M)
+_AT_LINE = re.compile(r"at line (\d+)")
+
+
+def _reference_parse(text: str) -> tuple[list[RawEntry], list[Problem]]:
+    import tomllib
+
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        where = _AT_LINE.search(str(error))
+        return [], [
+            Problem(
+                "syntax",
+                f"not valid TOML: {error}; the file cannot be read until this is mended",
+                lineno=int(where.group(1)) if where else None,
+            )
+        ]
+    problems = [
+        Problem("syntax", f"unexpected top-level key {key!r}: a ledger holds only [[entry]] tables")
+        for key in document
+        if key != "entry"
+    ]
+    tables = document.get("entry", [])
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        problems.append(Problem("syntax", "'entry' is not an array of tables: write each entry as [[entry]]"))
+        return [], problems
+    # tomllib gives no positions; the n-th [[entry]] header line is the n-th entry's line.
+    header_lines = [text.count("\n", 0, m.start()) + 1 for m in _HEADER_LINE.finditer(text)]
+    if len(header_lines) != len(tables):
+        header_lines = [0] * len(tables)
+    return [RawEntry(lineno, table) for lineno, table in zip(header_lines, tables)], problems
+
+
+def parse_ledger_text(text: str) -> tuple[list[RawEntry], list[Problem]]:
+    """The raw entries of a ledger file's text, and any problem that stops it being read."""
+    entries = _fast_parse(text)
+    if entries is not None:
+        return entries, []
+    return _reference_parse(text)
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+def entry_toml(table: dict[str, Any]) -> str:
+    """One entry as the text appended to the file: a blank line, then its [[entry]] table."""
+    import tomli_w
+
+    ordered = {key: table[key] for key in KEY_ORDER if table.get(key) is not None}
+    return "\n" + tomli_w.dumps({"entry": [ordered]})

@@ -1,0 +1,299 @@
+"""The domain's records: frozen dataclasses, and a NamedTuple for ledger entries.
+
+Importing this module is cheap on purpose: pydantic is imported only where something must be
+validated (terms.py) or described as a JSON Schema (schemas.py), because its import alone costs
+more than a whole `ledger allocate` may take. The `Annotated` markers below tell pydantic how to
+validate each field when it is asked to, without importing pydantic here.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Annotated, Literal, Mapping, NamedTuple
+
+from annotated_types import Ge, Le, MinLen
+
+
+class _Strict:
+    """Annotation marker: validate this field strictly (no float, bool or str becomes an int).
+
+    A stand-in for pydantic's own `Strict`, which cannot be used without importing pydantic.
+    """
+
+    __slots__ = ()
+
+    def __get_pydantic_core_schema__(self, source, handler):  # called by pydantic only
+        schema = handler(source)
+        schema["strict"] = True
+        return schema
+
+
+class _Pattern:
+    """Annotation marker: a string must match a regular expression (pydantic's `pattern`)."""
+
+    __slots__ = ("pattern",)
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+
+    def __get_pydantic_core_schema__(self, source, handler):  # called by pydantic only
+        schema = handler(source)
+        schema["pattern"] = self.pattern
+        return schema
+
+
+STRICT = _Strict()
+
+Kronor = Annotated[int, STRICT, Ge(0)]
+"""An amount of money: whole Swedish kronor, never a float."""
+Year = Annotated[int, STRICT, Ge(1900), Le(2999)]
+Text = Annotated[str, STRICT]
+Name = Annotated[str, STRICT, MinLen(1)]
+Ident = Annotated[str, STRICT, _Pattern(r"^[a-z][a-z0-9-]*$")]
+CountyCode = Annotated[str, STRICT, _Pattern(r"^[0-9]{2}$")]
+Flag = Annotated[bool, STRICT]
+Day = Annotated[datetime.date, STRICT]
+MetropolitanReading = Literal["instead", "on-top"]
+
+TOTAL = "total"
+"""The key of the total ceiling in [ceilings], beside one key per pot."""
+
+
+def _freeze(obj, name: str) -> None:
+    """Make a mapping field read-only after construction: frozen means frozen all the way down."""
+    object.__setattr__(obj, name, MappingProxyType(dict(getattr(obj, name))))
+
+
+# --- counties.toml --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class County:
+    __pydantic_config__ = {"extra": "forbid"}
+
+    code: CountyCode
+    name: Name
+    metropolitan: Flag
+
+
+@dataclass(frozen=True, slots=True)
+class CountiesFile:
+    """The whole of counties.toml: one [[county]] table per county."""
+
+    __pydantic_config__ = {"extra": "forbid"}
+
+    county: tuple[County, ...]
+
+
+# --- agreement.toml -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    __pydantic_config__ = {"extra": "forbid"}
+
+    first_year: Year
+    last_year: Year
+    final_payment_date: Day | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Pot:
+    """A share of each year's money with a ceiling of its own (kvinnofrid, jämställdhet)."""
+
+    __pydantic_config__ = {"extra": "forbid"}
+
+    id: Ident
+    name: Text = ""
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetLine:
+    """What money is spent on; every ledger entry names one, and every line is in one pot."""
+
+    __pydantic_config__ = {"extra": "forbid"}
+
+    id: Ident
+    pot: Ident
+    name: Text = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AllocationRule:
+    """How a budget line (rss) is divided between the counties each year."""
+
+    __pydantic_config__ = {"extra": "forbid"}
+
+    line: Ident
+    county: Kronor
+    metropolitan: Kronor
+    metropolitan_reading: MetropolitanReading = "instead"
+    counties: Mapping[CountyCode, Kronor] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _freeze(self, "counties")
+
+
+@dataclass(frozen=True, slots=True)
+class AllocationChange:
+    """The part of an allocation rule an amendment changes; None keeps what was there."""
+
+    __pydantic_config__ = {"extra": "forbid"}
+
+    county: Kronor | None = None
+    metropolitan: Kronor | None = None
+    metropolitan_reading: MetropolitanReading | None = None
+    counties: Mapping[CountyCode, Kronor] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _freeze(self, "counties")
+
+
+@dataclass(frozen=True, slots=True)
+class Amendment:
+    """A change to the amounts of one budget year, recorded as data."""
+
+    __pydantic_config__ = {"extra": "forbid"}
+
+    year: Year
+    source: Text = ""
+    ceilings: Mapping[Ident, Kronor] = field(default_factory=dict)
+    allocation: AllocationChange = field(default_factory=AllocationChange)
+
+    def __post_init__(self) -> None:
+        _freeze(self, "ceilings")
+
+
+@dataclass(frozen=True, slots=True)
+class AgreementFile:
+    """The whole of agreement.toml. Field names follow the file's tables ([[pot]], [[line]])."""
+
+    __pydantic_config__ = {"extra": "forbid"}
+
+    name: Name
+    parties: tuple[Name, ...]
+    period: Period
+    ceilings: Mapping[Ident, Kronor]
+    pot: tuple[Pot, ...]
+    line: tuple[BudgetLine, ...]
+    allocation: AllocationRule
+    amendment: tuple[Amendment, ...] = ()
+
+    def __post_init__(self) -> None:
+        _freeze(self, "ceilings")
+
+
+# --- the terms in force ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class YearTerms:
+    """Every amount in force for one budget year, after the amendments for that year."""
+
+    year: int
+    ceilings: Mapping[str, int]  # TOTAL and one key per pot
+    allocation: AllocationRule
+    allocations: Mapping[str, int]  # county code -> amount, in county-code order
+    amendments: tuple[Amendment, ...]  # those that changed this year, in the order applied
+
+
+@dataclass(frozen=True, slots=True)
+class Terms:
+    """The agreement as loaded: its file, its counties, and the amounts of each budget year."""
+
+    agreement: AgreementFile
+    counties: tuple[County, ...]  # in county-code order
+    years: Mapping[int, YearTerms]
+    sources: tuple[str, ...]  # the files the terms were read from
+
+    @property
+    def first_year(self) -> int:
+        return self.agreement.period.first_year
+
+    @property
+    def last_year(self) -> int:
+        return self.agreement.period.last_year
+
+    @property
+    def period_text(self) -> str:
+        return f"{self.first_year}–{self.last_year}"
+
+    @property
+    def first_payment_date(self) -> datetime.date:
+        return datetime.date(self.first_year, 1, 1)
+
+    @property
+    def final_payment_date(self) -> datetime.date:
+        return self.agreement.period.final_payment_date or datetime.date(self.last_year, 12, 31)
+
+    @property
+    def pots(self) -> tuple[Pot, ...]:
+        return self.agreement.pot
+
+    @property
+    def lines(self) -> tuple[BudgetLine, ...]:
+        return self.agreement.line
+
+    @property
+    def allocation_line(self) -> str:
+        return self.agreement.allocation.line
+
+    def county(self, code: str) -> County | None:
+        for county in self.counties:
+            if county.code == code:
+                return county
+        return None
+
+    def line(self, line_id: str) -> BudgetLine | None:
+        for line in self.agreement.line:
+            if line.id == line_id:
+                return line
+        return None
+
+
+# --- the ledger -----------------------------------------------------------------------------
+
+DISBURSEMENT = "disbursement"
+REPAYMENT = "repayment"
+REVERSAL = "reversal"
+KINDS = (DISBURSEMENT, REPAYMENT, REVERSAL)
+
+
+class Entry(NamedTuple):
+    """One recorded entry of the ledger, as written; `lineno` is where it stands in the file.
+
+    A NamedTuple rather than a dataclass, as in beancount: a ledger holds up to hundreds of
+    thousands of them and a tuple is the cheapest immutable record Python builds.
+    """
+
+    id: int
+    kind: str
+    date: datetime.date
+    year: int
+    line: str
+    amount: int  # whole kronor, always positive: the kind gives the direction
+    reference: str
+    note: str
+    county: str | None
+    recipient: str | None
+    reverses: int | None
+    hash: str
+    lineno: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something wrong with the ledger, as a value: which rule, where, and what would fix it.
+
+    `subject` names the total a rule is about ("2019 kvinnofrid pot"), and `excess` says by how
+    much it breaks its limit, so that a new entry can be refused exactly when it makes things worse.
+    """
+
+    rule: str
+    message: str
+    entry: int | None = None
+    lineno: int | None = None
+    subject: str | None = None
+    excess: int = 0

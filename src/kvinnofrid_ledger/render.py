@@ -1,0 +1,125 @@
+"""Output: one place that knows how data becomes JSON, CSV or a table on a terminal.
+
+JSON and CSV are contracts for scripts (see `ledger schema`); tables are for people. rich is
+imported only when a table is drawn.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime
+import enum
+import io
+import json
+import os
+import re
+import sys
+from collections.abc import Iterable, Mapping
+from typing import IO, Any
+
+
+class Format(str, enum.Enum):
+    """Every output format a command may offer; each command accepts a subset."""
+
+    table = "table"
+    text = "text"
+    json = "json"
+    csv = "csv"
+    toml = "toml"
+
+
+# --- JSON ------------------------------------------------------------------------------------
+
+
+def jsonable(value: Any) -> Any:
+    """Dataclasses, NamedTuples, mappings and tuples as plain JSON values; dates as ISO text."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, tuple) and hasattr(value, "_asdict"):
+        return {key: jsonable(item) for key, item in value._asdict().items()}
+    if isinstance(value, Mapping):
+        return {str(key): jsonable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(item) for item in value]
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+def dumps_json(value: Any) -> str:
+    return json.dumps(jsonable(value), ensure_ascii=False, indent=2) + "\n"
+
+
+# --- CSV (RFC 4180: comma, double quotes where needed, CRLF line ends, UTF-8) ---------------
+
+
+def csv_text(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def csv_bool(flag: bool) -> str:
+    return "true" if flag else "false"
+
+
+# --- text for people -------------------------------------------------------------------------
+
+# C0 and C1 control characters, DEL, and the invisible formatting characters that can reorder or
+# hide text on a terminal (bidirectional overrides and isolates, zero-width characters).
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def safe_text(text: str) -> str:
+    """User text (a note, a reference) made inert for a terminal: control characters are shown
+    as escapes (\\x1b, \\u202e) instead of being sent to it."""
+    return _UNSAFE.sub(_escape, text)
+
+
+def _escape(match: re.Match) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def colour_allowed(stream: IO | None = None) -> bool:
+    """Colour only on a terminal, and never with NO_COLOR set (https://no-color.org)."""
+    stream = stream or sys.stdout
+    if os.environ.get("NO_COLOR"):
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def console(stderr: bool = False):
+    """A rich Console that never interprets markup in data and never colours a pipe."""
+    from rich.console import Console
+
+    stream = sys.stderr if stderr else sys.stdout
+    styled = colour_allowed(stream)
+    return Console(
+        file=stream,
+        markup=False,
+        emoji=False,
+        highlight=False,
+        color_system="auto" if styled else None,
+        force_terminal=styled,
+        no_color=not styled,
+        soft_wrap=False,
+        width=None if styled else 200,
+    )
+
+
+def print_tables(renderables: list) -> None:
+    """Print rich renderables to stdout; when piped, without the padding rich adds at line ends."""
+    out = console()
+    if out.is_terminal:
+        for item in renderables:
+            out.print(item)
+        return
+    with out.capture() as captured:
+        for item in renderables:
+            out.print(item)
+    sys.stdout.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))

@@ -1,0 +1,238 @@
+"""Load agreement.toml and counties.toml into the terms in force: parse → validate → resolve.
+
+Every problem found is reported, each as one line naming the file and the key, in a TermsError.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from .allocation import allocate_counties
+from .errors import UserError
+from .models import TOTAL, AgreementFile, Amendment, CountiesFile, County, Terms, YearTerms
+
+AGREEMENT_FILE = "agreement.toml"
+COUNTIES_FILE = "counties.toml"
+
+
+class TermsError(UserError):
+    """The terms cannot be loaded; `problems` holds one line for each thing that is wrong."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(*problems)
+        self.problems = problems
+
+
+def shipped_data_dir() -> Path:
+    """The folder of the data files that ship with the package.
+
+    In a wheel they sit in the package's data/ folder; in an editable install from a source
+    checkout they are the repository's own data/ folder, two levels above this file.
+    """
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "data", here.parent.parent / "data"):
+        if (candidate / AGREEMENT_FILE).is_file():
+            return candidate
+    return here / "data"
+
+
+def load_terms(data_dir: str | os.PathLike | None = None) -> Terms:
+    """Read, validate and resolve the two data files in `data_dir` (default: the shipped ones)."""
+    folder = Path(data_dir) if data_dir else shipped_data_dir()
+    agreement_path = folder / AGREEMENT_FILE
+    counties_path = folder / COUNTIES_FILE
+    raw_agreement = _read_toml(agreement_path)
+    raw_counties = _read_toml(counties_path)
+    return terms_from_data(raw_agreement, raw_counties, str(agreement_path), str(counties_path))
+
+
+def terms_from_data(
+    raw_agreement: dict[str, Any],
+    raw_counties: dict[str, Any],
+    agreement_name: str = AGREEMENT_FILE,
+    counties_name: str = COUNTIES_FILE,
+) -> Terms:
+    """Validate the parsed files as a whole and resolve the amounts of every budget year."""
+    from . import validation  # imports pydantic: only here, when terms are actually loaded
+
+    problems: list[str] = []
+    counties_file = validation.validate(CountiesFile, raw_counties, counties_name, problems)
+    agreement = validation.validate(AgreementFile, raw_agreement, agreement_name, problems)
+    if counties_file is not None:
+        problems += _county_problems(counties_file, counties_name)
+    if agreement is not None:
+        problems += _agreement_problems(agreement, agreement_name)
+    if problems:
+        raise TermsError(problems)
+    assert agreement is not None and counties_file is not None
+    counties = tuple(sorted(counties_file.county, key=lambda c: c.code))
+    problems += _cross_problems(agreement, counties, agreement_name)
+    if problems:
+        raise TermsError(problems)
+    years = {
+        year: _resolve_year(agreement, counties, year)
+        for year in range(agreement.period.first_year, agreement.period.last_year + 1)
+    }
+    problems += _allocation_problems(agreement, years, agreement_name)
+    if problems:
+        raise TermsError(problems)
+    return Terms(
+        agreement=agreement,
+        counties=counties,
+        years=MappingProxyType(years),
+        sources=(agreement_name, counties_name),
+    )
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise TermsError([f"{path}: no such file (point --data-dir or $KVINNOFRID_LEDGER_DATA at the folder of agreement.toml and counties.toml)"]) from None
+    except IsADirectoryError:
+        raise TermsError([f"{path}: is a folder, not a file"]) from None
+    except OSError as error:
+        raise TermsError([f"{path}: cannot be read: {error.strerror}"]) from None
+    try:
+        return tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise TermsError([f"{path}: not UTF-8 text (byte {error.start})"]) from None
+    except tomllib.TOMLDecodeError as error:
+        raise TermsError([f"{path}: not valid TOML: {error}"]) from None
+
+
+# --- whole-file rules that one field alone cannot show ------------------------------------
+
+
+def _county_problems(counties: CountiesFile, name: str) -> list[str]:
+    problems = []
+    if not counties.county:
+        problems.append(f"{name}: county: no [[county]] tables; the terms need at least one county")
+    seen_codes: set[str] = set()
+    seen_names: set[str] = set()
+    for county in counties.county:
+        if county.code in seen_codes:
+            problems.append(f"{name}: county[{county.code}].code: duplicate county code {county.code!r}; each county appears once")
+        if county.name.casefold() in seen_names:
+            problems.append(f"{name}: county[{county.code}].name: duplicate county name {county.name!r}")
+        seen_codes.add(county.code)
+        seen_names.add(county.name.casefold())
+    return problems
+
+
+def _agreement_problems(agreement: AgreementFile, name: str) -> list[str]:
+    problems = []
+    period = agreement.period
+    if period.first_year > period.last_year:
+        problems.append(f"{name}: period.last_year: {period.last_year} is before first_year {period.first_year}")
+    elif period.final_payment_date is not None and period.final_payment_date.year < period.last_year:
+        problems.append(
+            f"{name}: period.final_payment_date: {period.final_payment_date} is before the period's last year "
+            f"{period.last_year}; it may only allow payments later than 31 December {period.last_year}"
+        )
+    pot_ids = [pot.id for pot in agreement.pot]
+    problems += _duplicates(pot_ids, f"{name}: pot", "pot id")
+    problems += _duplicates([line.id for line in agreement.line], f"{name}: line", "line id")
+    if TOTAL in pot_ids:
+        problems.append(f"{name}: pot[{TOTAL}].id: {TOTAL!r} is the name of the total ceiling; give the pot another id")
+    if TOTAL not in agreement.ceilings:
+        problems.append(f"{name}: ceilings.{TOTAL}: missing (required): the ceiling on everything paid in a year")
+    for pot_id in pot_ids:
+        if pot_id not in agreement.ceilings:
+            problems.append(f"{name}: ceilings.{pot_id}: missing (required): every pot needs a ceiling")
+    problems += _unknown_ceilings(agreement.ceilings, pot_ids, f"{name}: ceilings")
+    for line in agreement.line:
+        if line.pot not in pot_ids:
+            problems.append(f"{name}: line[{line.id}].pot: unknown pot {line.pot!r}; the pots are {', '.join(pot_ids)}")
+    if agreement.allocation.line not in [line.id for line in agreement.line]:
+        problems.append(f"{name}: allocation.line: unknown budget line {agreement.allocation.line!r}")
+    for index, amendment in enumerate(agreement.amendment):
+        where = f"{name}: amendment[{index + 1}]"
+        if not period.first_year <= amendment.year <= period.last_year:
+            problems.append(f"{where}.year: {amendment.year} is outside the period {period.first_year}–{period.last_year}")
+        problems += _unknown_ceilings(amendment.ceilings, pot_ids, f"{where}.ceilings")
+    return problems
+
+
+def _cross_problems(agreement: AgreementFile, counties: tuple[County, ...], name: str) -> list[str]:
+    known = {county.code for county in counties}
+    problems = []
+    overrides = [("allocation.counties", agreement.allocation.counties)] + [
+        (f"amendment[{index + 1}].allocation.counties", amendment.allocation.counties)
+        for index, amendment in enumerate(agreement.amendment)
+    ]
+    for where, mapping in overrides:
+        for code in mapping:
+            if code not in known:
+                problems.append(f"{name}: {where}.{code}: unknown county code {code!r} (see counties.toml)")
+    return problems
+
+
+def _allocation_problems(agreement: AgreementFile, years: dict[int, YearTerms], name: str) -> list[str]:
+    """An allocation plan must fit inside its pot and the total, every year."""
+    from .money import format_kronor
+
+    pot = next(line.pot for line in agreement.line if line.id == agreement.allocation.line)
+    problems = []
+    for year, terms in years.items():
+        planned = sum(terms.allocations.values())
+        for limit_key, label in ((pot, f"the {pot} pot's ceiling"), (TOTAL, "the total ceiling")):
+            limit = terms.ceilings[limit_key]
+            if planned > limit:
+                problems.append(
+                    f"{name}: allocation: the {year} allocations to the counties sum to {format_kronor(planned)} kr, "
+                    f"{format_kronor(planned - limit)} kr over {label} of {format_kronor(limit)} kr"
+                )
+    return problems
+
+
+def _duplicates(ids: list[str], where: str, what: str) -> list[str]:
+    seen: set[str] = set()
+    problems = []
+    for ident in ids:
+        if ident in seen:
+            problems.append(f"{where}[{ident}].id: duplicate {what} {ident!r}")
+        seen.add(ident)
+    return problems
+
+
+def _unknown_ceilings(ceilings, pot_ids: list[str], where: str) -> list[str]:
+    return [
+        f"{where}.{key}: unknown ceiling; the ceilings are {TOTAL} and one per pot ({', '.join(pot_ids)})"
+        for key in ceilings
+        if key != TOTAL and key not in pot_ids
+    ]
+
+
+# --- resolution: the amounts in force for one year ----------------------------------------
+
+
+def _resolve_year(agreement: AgreementFile, counties: tuple[County, ...], year: int) -> YearTerms:
+    ceilings = dict(agreement.ceilings)
+    rule = agreement.allocation
+    applied: list[Amendment] = []
+    for amendment in agreement.amendment:
+        if amendment.year != year:
+            continue
+        applied.append(amendment)
+        ceilings.update(amendment.ceilings)
+        change = amendment.allocation
+        rule = replace(
+            rule,
+            county=rule.county if change.county is None else change.county,
+            metropolitan=rule.metropolitan if change.metropolitan is None else change.metropolitan,
+            metropolitan_reading=rule.metropolitan_reading if change.metropolitan_reading is None else change.metropolitan_reading,
+            counties={**rule.counties, **change.counties},
+        )
+    return YearTerms(
+        year=year,
+        ceilings=MappingProxyType(ceilings),
+        allocation=rule,
+        allocations=MappingProxyType(allocate_counties(rule, counties)),
+        amendments=tuple(applied),
+    )

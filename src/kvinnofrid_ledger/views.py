@@ -1,0 +1,159 @@
+"""How each report looks: a rich table for people, rows for CSV, a document for JSON.
+
+The builders of the reports live in the library (allocation.py, ...); this module only shapes them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .money import format_kronor
+from .render import csv_bool, csv_text, jsonable, safe_text
+
+if TYPE_CHECKING:
+    from .allocation import PeriodAllocation, YearAllocation
+    from .models import Terms
+
+
+def _table(title: str | None = None, caption: str | None = None):
+    from rich import box
+    from rich.table import Table
+
+    return Table(title=title, caption=caption, box=box.SIMPLE_HEAD, title_justify="left", caption_justify="left")
+
+
+def _kr(amount: int) -> str:
+    return format_kronor(amount)
+
+
+# --- allocate --------------------------------------------------------------------------------
+
+
+def allocation_json(report: YearAllocation | PeriodAllocation) -> Any:
+    return jsonable(report)
+
+
+def allocation_csv(reports: tuple[YearAllocation, ...]) -> str:
+    rows = (
+        (report.year, row.code, row.name, csv_bool(row.metropolitan), row.amount)
+        for report in reports
+        for row in report.counties
+    )
+    return csv_text(("year", "code", "name", "metropolitan", "amount"), rows)
+
+
+def allocation_tables(report: YearAllocation | PeriodAllocation, terms: Terms) -> list:
+    from .allocation import YearAllocation
+
+    line = terms.line(terms.allocation_line)
+    if isinstance(report, YearAllocation):
+        years = (report,)
+        title = f"RSS allocation {report.year} (line {line.id}, kronor)"
+    else:
+        years = report.years
+        title = f"RSS allocation {report.first_year}–{report.last_year} (line {line.id}, kronor)"
+    counties = _table(title)
+    counties.add_column("Code")
+    counties.add_column("County")
+    counties.add_column("Metropolitan")
+    for year in years:
+        counties.add_column(str(year.year) if len(years) > 1 else "Amount", justify="right")
+    if len(years) > 1:
+        counties.add_column("Period", justify="right")
+    for index, county in enumerate(terms.counties):
+        amounts = [_kr(year.counties[index].amount) for year in years]
+        if len(years) > 1:
+            amounts.append(_kr(sum(year.counties[index].amount for year in years)))
+        counties.add_row(county.code, safe_text(county.name), "yes" if county.metropolitan else "", *amounts)
+    totals = [_kr(year.total) for year in years]
+    if len(years) > 1:
+        totals.append(_kr(sum(year.total for year in years)))
+    counties.add_section()
+    counties.add_row("", "Total", "", *totals, style="bold")
+
+    pots = _table("Pots: ceiling, allocated to RSS, left for other lines (kronor)")
+    if len(years) > 1:
+        pots.add_column("Year")
+    pots.add_column("Pot")
+    pots.add_column("Ceiling", justify="right")
+    pots.add_column("Allocated to RSS", justify="right")
+    pots.add_column("Left for other lines", justify="right")
+    for year in years:
+        for pot in year.pots:
+            cells = [pot.id, _kr(pot.ceiling), _kr(pot.allocated), _kr(pot.left)]
+            pots.add_row(*([str(year.year)] if len(years) > 1 else []), *cells)
+    return [counties, pots]
+
+
+# --- terms -----------------------------------------------------------------------------------
+
+
+def terms_json(terms: Terms) -> Any:
+    agreement = terms.agreement
+    return {
+        "name": agreement.name,
+        "parties": list(agreement.parties),
+        "period": {
+            "first_year": terms.first_year,
+            "last_year": terms.last_year,
+            "first_payment_date": terms.first_payment_date.isoformat(),
+            "final_payment_date": terms.final_payment_date.isoformat(),
+        },
+        "pots": [{"id": pot.id, "name": pot.name} for pot in agreement.pot],
+        "lines": [{"id": line.id, "pot": line.pot, "name": line.name} for line in agreement.line],
+        "allocation": jsonable(agreement.allocation),
+        "amendments": jsonable(agreement.amendment),
+        "years": [
+            {
+                "year": year.year,
+                "ceilings": dict(year.ceilings),
+                "allocation": jsonable(year.allocation),
+                "allocated": sum(year.allocations.values()),
+            }
+            for year in terms.years.values()
+        ],
+        "counties": jsonable(terms.counties),
+        "sources": list(terms.sources),
+    }
+
+
+def terms_tables(terms: Terms) -> list:
+    agreement = terms.agreement
+    about = _table(safe_text(agreement.name))
+    about.add_column("Term")
+    about.add_column("Value")
+    about.add_row("Parties", safe_text("; ".join(agreement.parties)))
+    about.add_row("Budget years", terms.period_text)
+    about.add_row("Payment dates", f"{terms.first_payment_date} to {terms.final_payment_date}")
+    rule = agreement.allocation
+    reading = "in all" if rule.metropolitan_reading == "instead" else f"on top of the {_kr(rule.county)}"
+    about.add_row(
+        "RSS allocation",
+        f"line {rule.line}: {_kr(rule.county)} kr a county, {_kr(rule.metropolitan)} kr {reading} for a metropolitan county",
+    )
+    for code, amount in rule.counties.items():
+        about.add_row("", f"county {code}: {_kr(amount)} kr")
+    about.add_row("Read from", safe_text(", ".join(terms.sources)))
+
+    ceilings = _table("Ceilings and allocations per budget year (kronor)")
+    ceilings.add_column("Year")
+    keys = [pot.id for pot in agreement.pot] + ["total"]
+    for key in keys:
+        ceilings.add_column(key, justify="right")
+    ceilings.add_column("RSS allocated", justify="right")
+    ceilings.add_column("Amended by")
+    for year in terms.years.values():
+        ceilings.add_row(
+            str(year.year),
+            *[_kr(year.ceilings[key]) for key in keys],
+            _kr(sum(year.allocations.values())),
+            safe_text("; ".join(a.source or f"amendment for {a.year}" for a in year.amendments)),
+        )
+
+    lines = _table("Budget lines")
+    lines.add_column("Line")
+    lines.add_column("Pot")
+    lines.add_column("What")
+    for line in agreement.line:
+        lines.add_row(line.id, line.pot, safe_text(line.name))
+    return [about, ceilings, lines]
