@@ -188,6 +188,165 @@ def init(
     )
 
 
+# --- the ledger -------------------------------------------------------------------------------
+
+LedgerFile = Annotated[
+    Path,
+    typer.Option(
+        "--ledger",
+        "-l",
+        envvar="KVINNOFRID_LEDGER_FILE",
+        help="The ledger file.",
+        dir_okay=False,
+    ),
+]
+DEFAULT_LEDGER = Path("ledger.toml")
+
+
+class RecordKind(str, enum.Enum):
+    disbursement = "disbursement"
+    repayment = "repayment"
+
+
+def _report_appended(entries: list, fmt: Format, dry_run: bool) -> None:
+    entry = entries[-1]
+    if fmt is Format.json:
+        import json
+
+        _print(json.dumps({"id": entry.id, "hash": entry.hash, "recorded": not dry_run}) + "\n")
+    else:
+        verb = "would record" if dry_run else "recorded"
+        _print(f"{verb} entry {entry.id}: hash {entry.hash}\n")
+    if dry_run:
+        print("dry run: nothing was written", file=sys.stderr)
+
+
+@app.command()
+def record(
+    date: Annotated[str, typer.Option("--date", "-d", help="Payment date, YYYY-MM-DD.", show_default=False)],
+    line: Annotated[str, typer.Option("--line", help="Budget line id (see `ledger terms`): rss, samverkan, ...", show_default=False)],
+    amount: Annotated[str, typer.Option("--amount", "-a", help="Whole kronor: 400000, '400 000' or '400 000 kr'.", show_default=False)],
+    county: Annotated[Optional[str], typer.Option("--county", "-c", help="For an rss entry: the county's code (01) or name (Skåne).", show_default=False)] = None,
+    recipient: Annotated[Optional[str], typer.Option("--recipient", "-r", help="For any other line: who is paid.", show_default=False)] = None,
+    year: Annotated[Optional[int], typer.Option("--year", "-y", help="Budget year the money belongs to [default: the date's year].", show_default=False)] = None,
+    reference: Annotated[str, typer.Option("--reference", help="Requisition or voucher number; unique in the ledger.")] = "",
+    note: Annotated[str, typer.Option("--note", help="Free text.")] = "",
+    kind: Annotated[RecordKind, typer.Option("--kind", "-k", help="A payment out, or money paid back.")] = RecordKind.disbursement,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and show the entry, write nothing.")] = False,
+    format: Annotated[TextJson, typer.Option("--format", "-f", help="Output format.")] = TextJson.text,
+    ledger: LedgerFile = DEFAULT_LEDGER,
+    data_dir: DataDir = None,
+) -> None:
+    """Record a disbursement or a repayment; refused (exit 1, file untouched) if it would break a rule."""
+    from .record import append_drafts, disbursement_draft
+    from .terms import load_terms
+
+    terms = load_terms(data_dir)
+    draft = disbursement_draft(
+        terms, date=date, line=line, amount=amount, county=county, recipient=recipient,
+        year=year, reference=reference, note=note, kind=kind.value,
+    )
+    entries = append_drafts(ledger, terms, lambda _ledger: [draft], dry_run=dry_run)
+    _report_appended(entries, _fmt(format), dry_run)
+
+
+@app.command()
+def reverse(
+    entry_id: Annotated[int, typer.Argument(metavar="ID", help="The id of the entry to cancel.", show_default=False)],
+    reason: Annotated[str, typer.Option("--reason", help="Why it is reversed (kept as the reversal's note).", show_default=False)],
+    date: Annotated[Optional[str], typer.Option("--date", "-d", help="Date of the reversal [default: the reversed entry's date].", show_default=False)] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and show the entry, write nothing.")] = False,
+    format: Annotated[TextJson, typer.Option("--format", "-f", help="Output format.")] = TextJson.text,
+    ledger: LedgerFile = DEFAULT_LEDGER,
+    data_dir: DataDir = None,
+) -> None:
+    """Append a reversal that cancels entry ID in full (the only way to correct an entry)."""
+    from .record import append_drafts, parse_date, reversal_draft
+    from .terms import load_terms
+
+    terms = load_terms(data_dir)
+    when = parse_date(date) if date is not None else None
+    entries = append_drafts(ledger, terms, lambda current: [reversal_draft(current, entry_id, reason, when)], dry_run=dry_run)
+    _report_appended(entries, _fmt(format), dry_run)
+
+
+@app.command()
+def check(
+    format: Annotated[TextJson, typer.Option("--format", "-f", help="Output format.")] = TextJson.text,
+    expect_head: Annotated[Optional[str], typer.Option("--expect-head", help="Also fail unless the entry with this hash is still in the ledger.", show_default=False)] = None,
+    ledger: LedgerFile = DEFAULT_LEDGER,
+    data_dir: DataDir = None,
+) -> None:
+    """Verify the whole ledger: the hash chain, the ids, every field, and every rule of the agreement.
+
+    Exit 0 when clean, 1 when anything is wrong, 2 when it cannot run.
+    """
+    from .checks import check_head, run_checks
+    from .ledger import read_ledger
+    from .terms import load_terms
+
+    if expect_head is not None and not _is_sha256(expect_head):
+        raise UserError(f"--expect-head {expect_head!r} is not a SHA-256 hash (64 hexadecimal digits, as `ledger check` prints)")
+    terms = load_terms(data_dir)
+    book = read_ledger(ledger)
+    problems = run_checks(book, terms)
+    if expect_head is not None:
+        problems += check_head(book, expect_head.lower())
+    from . import views
+
+    if _fmt(format) is Format.json:
+        from .render import dumps_json
+
+        _print(dumps_json(views.check_json(book, problems)))
+    else:
+        _print(views.check_text(book, problems))
+    if problems:
+        raise typer.Exit(1)
+
+
+def _is_sha256(text: str) -> bool:
+    return len(text) == 64 and all(c in "0123456789abcdefABCDEF" for c in text)
+
+
+@app.command("list")
+def list_entries(
+    year: Annotated[Optional[int], typer.Option("--year", "-y", help="Only this budget year.", show_default=False)] = None,
+    county: Annotated[Optional[str], typer.Option("--county", "-c", help="Only this county (code or name).", show_default=False)] = None,
+    line: Annotated[Optional[str], typer.Option("--line", help="Only this budget line.", show_default=False)] = None,
+    format: Annotated[TableJson, typer.Option("--format", "-f", help="Output format.")] = TableJson.table,
+    ledger: LedgerFile = DEFAULT_LEDGER,
+    data_dir: DataDir = None,
+) -> None:
+    """The entries as a register, oldest first; amounts signed by their effect."""
+    from . import views
+    from .balances import signed_amounts
+    from .checks import run_checks
+    from .ledger import read_ledger
+    from .record import resolve_county
+    from .terms import load_terms
+
+    terms = load_terms(data_dir)
+    code = resolve_county(terms, county).code if county is not None else None
+    if line is not None and terms.line(line) is None:
+        raise UserError(f"--line: unknown budget line {line!r}; the lines are {', '.join(l.id for l in terms.lines)}")
+    book = read_ledger(ledger)
+    problems = run_checks(book, terms)
+    if problems:
+        print(f"warning: {ledger} fails `ledger check` ({len(problems)} problems); the entries below are as read", file=sys.stderr)
+    signed = signed_amounts(book.entries)
+    chosen = [
+        entry
+        for entry in book.entries
+        if (year is None or entry.year == year) and (code is None or entry.county == code) and (line is None or entry.line == line)
+    ]
+    if _fmt(format) is Format.json:
+        from .render import dumps_json
+
+        _print(dumps_json({"entries": [views.entry_record(entry, signed[entry.id]) for entry in chosen]}))
+    else:
+        _print_tables([views.register_table(chosen, signed, terms)])
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
 

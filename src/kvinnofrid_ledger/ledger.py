@@ -9,7 +9,6 @@ leaves either the whole entry or none of it.
 from __future__ import annotations
 
 import datetime
-import errno
 import fcntl
 import hashlib
 import json
@@ -17,7 +16,6 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from .errors import UserError
@@ -138,6 +136,7 @@ class Ledger:
     raw: tuple[RawEntry, ...]
     entries: tuple[Entry, ...]
     problems: tuple[Problem, ...]
+    line_count: int = 0  # newlines in the file: where the next appended entry's lines begin
 
     @property
     def head(self) -> str | None:
@@ -167,7 +166,7 @@ def parse_ledger(data: bytes, path: str = LEDGER_FILE) -> Ledger:
         if entry is not None:
             entries.append(entry)
         problems.extend(entry_problems)
-    return Ledger(path, tuple(raw), tuple(entries), tuple(problems))
+    return Ledger(path, tuple(raw), tuple(entries), tuple(problems), text.count("\n"))
 
 
 def read_ledger(path: str | os.PathLike) -> Ledger:
@@ -250,11 +249,3 @@ def create_empty_ledger(path: str | os.PathLike) -> None:
     finally:
         os.close(fd)
 
-
-def ledger_path_exists(path: str | os.PathLike) -> bool:
-    try:
-        return Path(path).exists()
-    except OSError as error:  # pragma: no cover - e.g. a name too long
-        if error.errno == errno.ENAMETOOLONG:
-            return False
-        raise

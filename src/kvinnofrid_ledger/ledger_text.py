@@ -124,13 +124,9 @@ def _reference_parse(text: str) -> tuple[list[RawEntry], list[Problem]]:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         where = _AT_LINE.search(str(error))
-        return [], [
-            Problem(
-                "syntax",
-                f"not valid TOML: {error}; the file cannot be read until this is mended",
-                lineno=int(where.group(1)) if where else None,
-            )
-        ]
+        # "at end of document": the last line is where the reader gave up
+        lineno = int(where.group(1)) if where else text.count("\n") + (0 if text.endswith("\n") else 1)
+        return [], [Problem("syntax", f"not valid TOML: {error}; the file cannot be read until this is mended", lineno=lineno or None)]
     problems = [
         Problem("syntax", f"unexpected top-level key {key!r}: a ledger holds only [[entry]] tables")
         for key in document

@@ -12,7 +12,8 @@ from .render import csv_bool, csv_text, jsonable, safe_text
 
 if TYPE_CHECKING:
     from .allocation import PeriodAllocation, YearAllocation
-    from .models import Terms
+    from .ledger import Ledger
+    from .models import Entry, Problem, Terms
 
 
 def _table(title: str | None = None, caption: str | None = None):
@@ -157,3 +158,71 @@ def terms_tables(terms: Terms) -> list:
     for line in agreement.line:
         lines.add_row(line.id, line.pot, safe_text(line.name))
     return [about, ceilings, lines]
+
+
+# --- check -----------------------------------------------------------------------------------
+
+
+def problem_line(path: str, problem: Problem) -> str:
+    """hledger's shape: FILE:LINE: where, what is wrong, what would mend it."""
+    where = f"{path}:{problem.lineno}" if problem.lineno else path
+    entry = f"entry {problem.entry}: " if problem.entry is not None else ""
+    return safe_text(f"{where}: {entry}[{problem.rule}] {problem.message}")
+
+
+def check_text(ledger: Ledger, problems: list[Problem]) -> str:
+    lines = [problem_line(ledger.path, problem) for problem in problems]
+    count = len(ledger.raw)
+    head = ledger.head or "none (no entries)"
+    if problems:
+        chain = next((p for p in problems if p.rule == "chain"), None)
+        breaks = f"; the hash chain breaks first at entry {chain.entry} (line {chain.lineno})" if chain else ""
+        lines.append(f"{ledger.path}: FAILED: {len(problems)} problem{'s' if len(problems) != 1 else ''} in {count} entries{breaks}; head {head}")
+    else:
+        lines.append(f"{ledger.path}: ok: {count} entries; head {head}")
+    return "\n".join(lines) + "\n"
+
+
+def check_json(ledger: Ledger, problems: list[Problem]) -> dict:
+    return {
+        "ok": not problems,
+        "entries": len(ledger.raw),
+        "head": ledger.head,
+        "violations": [
+            {"rule": p.rule, "entry": p.entry, "line": p.lineno, "message": p.message} for p in problems
+        ],
+    }
+
+
+# --- entries -----------------------------------------------------------------------------------
+
+ENTRY_FIELDS = ("id", "kind", "date", "year", "line", "county", "recipient", "amount", "reference", "note", "reverses", "hash")
+
+
+def entry_record(entry: Entry, signed: int) -> dict:
+    """An entry for scripts: every field, `amount` signed by its effect on the books."""
+    record = {name: getattr(entry, name) for name in ENTRY_FIELDS}
+    record["date"] = entry.date.isoformat()
+    record["amount"] = signed
+    return record
+
+
+def register_table(entries: list[Entry], signed: dict[int, int], terms: Terms):
+    table = _table(f"Ledger: {len(entries)} entries (kronor; repayments and reversals negative)")
+    for name, justify in (("Id", "right"), ("Date", "left"), ("Year", "left"), ("Kind", "left"), ("Line", "left"),
+                          ("County / recipient", "left"), ("Amount", "right"), ("Reference", "left"), ("Note", "left")):
+        table.add_column(name, justify=justify)
+    for entry in entries:
+        who = entry.county if entry.recipient is None else entry.recipient
+        if entry.county is not None:
+            county = terms.county(entry.county)
+            who = f"{entry.county} {county.name}" if county else entry.county
+        kind = entry.kind if entry.reverses is None else f"reversal of {entry.reverses}"
+        table.add_row(
+            str(entry.id), entry.date.isoformat(), str(entry.year), kind, safe_text(entry.line), safe_text(who or ""),
+            _kr(signed.get(entry.id, 0)), safe_text(entry.reference), safe_text(entry.note),
+        )
+    if entries:
+        table.add_section()
+        table.add_row("", "", "", "", "", "Net", _kr(sum(signed.get(e.id, 0) for e in entries)), "", "", style="bold")
+    return table
