@@ -25,3 +25,20 @@ def test_top_level_help_lists_every_command():
     assert result.exit_code == 0
     for command in COMMANDS:
         assert command in result.stdout
+
+
+def test_the_readme_verifier_agrees_with_check(tmp_path):
+    """The README's standard-library verifier computes the same head as the tool."""
+    import re
+    import subprocess
+    import sys
+
+    from ledgerkit import draft, read, write_ledger
+
+    code = re.search(r"```python\n(import hashlib.*?)```", README, re.S).group(1)
+    script = tmp_path / "verify.py"
+    script.write_text(code, encoding="utf-8")
+    path = write_ledger(tmp_path / "l.toml", [draft(5, note='å "x" \\ \t'), draft(7, line="skola", recipient="Ö"), draft(7, kind="reversal", reverses=2, line="skola", recipient="Ö")])
+    out = subprocess.run([sys.executable, str(script), str(path)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == f"head {read(path).head}"

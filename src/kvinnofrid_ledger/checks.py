@@ -231,25 +231,36 @@ def check_ceilings(audit: Audit) -> list[Problem]:
 
 
 def check_not_negative(audit: Audit) -> list[Problem]:
-    """No county, line or pot is repaid more than was paid out to it in a year."""
+    """No county, line or pot is repaid more than was paid out to it in a year.
+
+    Only the most specific total is named: a line below zero only when none of its counties is,
+    a pot only when none of its lines is (a pot below zero always has a line below zero under it).
+    """
+    pot_of = {line.id: line.pot for line in audit.terms.lines}
     problems = []
     for year, totals in audit.totals.items():
-        groups = [("county", totals.counties), ("line", totals.lines), ("pot", totals.pots)]
-        for kind, nets in groups:
-            for key, net in nets.items():
-                if net < 0:
-                    name = subject(year, kind, key)
-                    ident = totals.moved_by.get(name)
-                    problems.append(
-                        Problem(
-                            "negative",
-                            f"{kind} {key}: {kr(net)} kr net for {year}: {kr(-net)} kr more repaid or reversed than was paid out",
-                            entry=ident,
-                            lineno=_lineno(audit, ident),
-                            subject=name,
-                            excess=-net,
-                        )
-                    )
+        negative_lines = [line for line, net in totals.lines.items() if net < 0]
+        negative_pots = {pot_of[line] for line in negative_lines}
+        below = [("county", code, net) for code, net in totals.counties.items() if net < 0]
+        below += [
+            ("line", line, totals.lines[line])
+            for line in negative_lines
+            if not (line == audit.terms.allocation_line and below)
+        ]
+        below += [("pot", pot, net) for pot, net in totals.pots.items() if net < 0 and pot not in negative_pots]
+        for kind, key, net in below:
+            name = subject(year, kind, key)
+            ident = totals.moved_by.get(name)
+            problems.append(
+                Problem(
+                    "negative",
+                    f"{kind} {key}: {kr(net)} kr net for {year}: {kr(-net)} kr more repaid or reversed than was paid out",
+                    entry=ident,
+                    lineno=_lineno(audit, ident),
+                    subject=name,
+                    excess=-net,
+                )
+            )
     return problems
 
 

@@ -1,0 +1,153 @@
+"""Concurrent writers, killed writers, and user text that tries to act on a terminal."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import random
+import signal
+import subprocess
+import sys
+import time
+
+from conftest import BIN, run, run_script
+from kvinnofrid_ledger.checks import run_checks
+from kvinnofrid_ledger.ledger import read_ledger
+from kvinnofrid_ledger.terms import load_terms
+
+
+def test_eight_processes_recording_at_once(tmp_path):
+    assert run("init", tmp_path).exit_code == 0
+    ledger = tmp_path / "ledger.toml"
+    script = str(BIN / "ledger")
+    procs = []
+    for worker in range(8):
+        commands = " && ".join(
+            f"{script} record --ledger {ledger} --date 2019-05-0{n + 1} --line samverkan --recipient W{worker} --amount 1000 --reference W{worker}-{n}"
+            for n in range(5)
+        )
+        procs.append(subprocess.Popen(["sh", "-c", commands], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    for proc in procs:
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err
+        assert out.count("recorded entry") == 5
+    book = read_ledger(ledger)
+    assert [entry.id for entry in book.entries] == list(range(1, 41))
+    assert sorted(entry.reference for entry in book.entries) == sorted(f"W{w}-{n}" for w in range(8) for n in range(5))
+    assert run_checks(book, load_terms()) == []
+    assert run("check", "--ledger", ledger).exit_code == 0
+
+
+WRITER = """
+import datetime, sys
+from kvinnofrid_ledger.record import Draft, append_drafts
+from kvinnofrid_ledger.terms import load_terms
+terms = load_terms()
+path, start = sys.argv[1], int(sys.argv[2])
+for n in range(start, start + 100000):
+    draft = Draft(kind="disbursement", date=datetime.date(2019, 5, 1), year=2019, line="uppfoljning",
+                  amount=1, reference=f"K-{n}", recipient="SKL")
+    append_drafts(path, terms, lambda _l: [draft])
+    print(f"K-{n}", flush=True)   # only after the append was fsync'd
+"""
+
+
+def test_killing_a_writer_at_any_instant_leaves_a_clean_ledger(tmp_path):
+    assert run("init", tmp_path).exit_code == 0
+    ledger = tmp_path / "ledger.toml"
+    reported: list[str] = []
+    rng = random.Random(7)
+    for round_ in range(6):
+        proc = subprocess.Popen([sys.executable, "-c", WRITER, str(ledger), str(round_ * 100000)], stdout=subprocess.PIPE, text=True)
+        time.sleep(rng.uniform(0.3, 1.2))
+        proc.send_signal(signal.SIGKILL)
+        out, _ = proc.communicate()
+        reported += out.split()
+        book = read_ledger(ledger)
+        assert run_checks(book, load_terms()) == [], f"round {round_}"
+        references = {entry.reference for entry in book.entries}
+        assert set(reported) <= references, "an entry reported as recorded is missing"
+    assert len(reported) > 0
+
+
+HOSTILE_NOTE = "[bold red]alarm[/] \x1b[2J\x07 \u202eevil\u202c done"
+HOSTILE_REFERENCE = "[link=https://example.invalid]click[/link]"
+
+
+def test_user_text_is_never_markup_nor_control_codes(tmp_path):
+    assert run("init", tmp_path).exit_code == 0
+    ledger = tmp_path / "ledger.toml"
+    result = run("record", "--ledger", ledger, "--date", "2019-03-01", "--line", "skola", "--recipient", "Skola [i]x[/i]",
+                 "--amount", "5", "--note", HOSTILE_NOTE, "--reference", HOSTILE_REFERENCE)
+    assert result.exit_code == 0, result
+    assert read_ledger(ledger).entries[0].note == HOSTILE_NOTE  # kept exactly as typed
+    listing = run("list", "--ledger", ledger)
+    assert "[bold red]alarm[/]" in listing.stdout and HOSTILE_REFERENCE in listing.stdout and "Skola [i]x[/i]" in listing.stdout
+    assert "\\x1b[2J\\x07" in listing.stdout and "\\u202eevil" in listing.stdout
+    assert "\x1b" not in listing.stdout and "\x07" not in listing.stdout and "\u202e" not in listing.stdout
+    as_json = json.loads(run("list", "--ledger", ledger, "--format", "json").stdout)
+    assert as_json["entries"][0]["note"] == HOSTILE_NOTE
+    # a refusal that quotes the reference is made inert too
+    again = run("record", "--ledger", ledger, "--date", "2019-03-01", "--line", "skola", "--recipient", "x", "--amount", "5",
+                "--reference", HOSTILE_REFERENCE)
+    assert again.exit_code == 1 and HOSTILE_REFERENCE in again.stderr
+
+
+def test_on_a_real_terminal_user_text_is_still_inert(tmp_path):
+    assert run("init", tmp_path).exit_code == 0
+    ledger = tmp_path / "ledger.toml"
+    assert run("record", "--ledger", ledger, "--date", "2019-03-01", "--line", "skola", "--recipient", "x", "--amount", "5", "--note", HOSTILE_NOTE).exit_code == 0
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    env.update(COLUMNS="250", TERM="xterm-256color")
+    primary, secondary = pty.openpty()
+    proc = subprocess.Popen([str(BIN / "ledger"), "list", "--ledger", str(ledger)], stdout=secondary, stderr=secondary, env=env)
+    os.close(secondary)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    proc.wait(timeout=60)
+    os.close(primary)
+    screen = b"".join(chunks).decode("utf-8", "replace")
+    assert "[bold red]alarm[/]" in screen
+    assert "\x1b[2J" not in screen and "\x07" not in screen and "\u202e" not in screen
+    assert "\\x1b[2J" in screen
+
+
+def test_no_color_on_a_terminal_means_no_escape_codes(tmp_path):
+    env = {k: v for k, v in os.environ.items()}
+    env.update(NO_COLOR="1", TERM="xterm-256color")
+    primary, secondary = pty.openpty()
+    proc = subprocess.Popen([str(BIN / "ledger"), "allocate", "2019"], stdout=secondary, stderr=secondary, env=env, cwd=tmp_path)
+    os.close(secondary)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    proc.wait(timeout=60)
+    os.close(primary)
+    screen = b"".join(chunks).decode("utf-8", "replace")
+    assert "9 000 000" in screen and "\x1b" not in screen
+
+
+def test_record_check_list_reverse_as_installed_scripts(tmp_path):
+    assert run_script("init", ".", cwd=tmp_path).exit_code == 0
+    first = run_script("record", "--date", "2019-03-01", "--line", "rss", "--county", "Skåne", "--amount", "600 000", "--format", "json", cwd=tmp_path)
+    assert first.exit_code == 0, first
+    head = json.loads(first.stdout)["hash"]
+    assert run_script("reverse", "1", "--reason", "test", cwd=tmp_path).exit_code == 0
+    check = run_script("check", "--expect-head", head, cwd=tmp_path)
+    assert check.exit_code == 0 and "ok: 2 entries" in check.stdout
+    listing = run_script("list", "--format", "json", cwd=tmp_path)
+    assert [e["amount"] for e in json.loads(listing.stdout)["entries"]] == [600_000, -600_000]
