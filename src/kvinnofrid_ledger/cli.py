@@ -292,13 +292,14 @@ def check(
     problems = run_checks(book, terms)
     if expect_head is not None:
         problems += check_head(book, expect_head.lower())
-    from . import views
-
     if _fmt(format) is Format.json:
         from .render import dumps_json
+        from .reports import check_report
 
-        _print(dumps_json(views.check_json(book, problems)))
+        _print(dumps_json(check_report(book, problems)))
     else:
+        from . import views
+
         _print(views.check_text(book, problems))
     if problems:
         raise typer.Exit(1)
@@ -341,10 +342,163 @@ def list_entries(
     ]
     if _fmt(format) is Format.json:
         from .render import dumps_json
+        from .reports import exported_entries
 
-        _print(dumps_json({"entries": [views.entry_record(entry, signed[entry.id]) for entry in chosen]}))
+        chosen_ids = {entry.id for entry in chosen}
+        _print(dumps_json({"entries": [e for e in exported_entries(book.entries) if e["id"] in chosen_ids]}))
     else:
         _print_tables([views.register_table(chosen, signed, terms)])
+
+
+# --- reports and transfers ----------------------------------------------------------------------
+
+
+def _checked(ledger_path: Path, terms):
+    """The ledger, and whether it passes check; a failing ledger is reported with a warning."""
+    from .checks import run_checks
+    from .ledger import read_ledger
+
+    book = read_ledger(ledger_path)
+    problems = run_checks(book, terms)
+    if problems:
+        print(
+            f"warning: {ledger_path} fails `ledger check` ({len(problems)} problem{'s' if len(problems) > 1 else ''}); "
+            "the figures below are of the entries as read",
+            file=sys.stderr,
+        )
+    return book, not problems
+
+
+@app.command()
+def status(
+    year: Annotated[Optional[int], typer.Argument(help="A budget year [default: every year, and the period].", show_default=False)] = None,
+    format: Annotated[TableJsonCsv, typer.Option("--format", "-f", help="Output format.")] = TableJsonCsv.table,
+    ledger: LedgerFile = DEFAULT_LEDGER,
+    data_dir: DataDir = None,
+) -> None:
+    """Budget versus actual: each pot and county's allocation, disbursed (net), remaining, % used."""
+    from . import views
+    from .reports import period_status
+    from .reports import status as year_status
+    from .terms import load_terms
+
+    terms = load_terms(data_dir)
+    if year is not None and year not in terms.years:
+        raise UserError(f"year {year} is outside the agreement's period {terms.period_text}")
+    book, ok = _checked(ledger, terms)
+    report = period_status(book, terms, ok) if year is None else year_status(book, terms, year, ok)
+    fmt = _fmt(format)
+    if fmt is Format.json:
+        from .render import dumps_json
+
+        _print(dumps_json(report))
+    elif fmt is Format.csv:
+        _print(views.status_csv(report.years if year is None else (report,)))
+    else:
+        _print_tables(views.status_tables(report, terms))
+
+
+class ExportFormat(str, enum.Enum):
+    csv = "csv"
+    json = "json"
+    toml = "toml"
+
+
+@app.command()
+def export(
+    format: Annotated[ExportFormat, typer.Option("--format", "-f", help="Output format.")] = ExportFormat.csv,
+    year: Annotated[Optional[int], typer.Option("--year", "-y", help="Only entries of this budget year.", show_default=False)] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to FILE (atomically) instead of stdout.", dir_okay=False, show_default=False)] = None,
+    ledger: LedgerFile = DEFAULT_LEDGER,
+) -> None:
+    """Every entry with all its fields; in csv and json, `amount` is signed (summing it gives the net)."""
+    from .errors import RuleBroken
+    from .ledger import read_ledger
+
+    book = read_ledger(ledger)
+    if book.problems:
+        first = book.problems[0]
+        where = f"{ledger}:{first.lineno}" if first.lineno else str(ledger)
+        raise RuleBroken(f"{where}: {first.message}; {len(book.problems)} problem(s) keep entries from being read, so nothing is exported (see `ledger check`)")
+    if format is ExportFormat.toml:
+        from .transfer import export_toml
+
+        entries = [entry for entry in book.entries if year is None or entry.year == year]
+        text = export_toml(entries)
+    else:
+        from .reports import exported_entries
+
+        rows = exported_entries(book.entries, year)
+        if format is ExportFormat.json:
+            from .render import dumps_json
+
+            text = dumps_json({"entries": rows})
+        else:
+            from .transfer import export_csv
+
+            text = export_csv(rows)
+    if output is None:
+        _print(text)
+    else:
+        from .transfer import write_atomically
+
+        write_atomically(output, text)
+        print(f"wrote {output}", file=sys.stderr)
+
+
+@app.command("import")
+def import_entries(
+    file: Annotated[Path, typer.Argument(help="A CSV with the columns of `ledger export --format csv`.", show_default=False, dir_okay=False)],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate everything, write nothing.")] = False,
+    format: Annotated[TextJson, typer.Option("--format", "-f", help="Output format.")] = TextJson.text,
+    ledger: LedgerFile = DEFAULT_LEDGER,
+    data_dir: DataDir = None,
+) -> None:
+    """Append every row of a CSV as an entry: all or nothing, every wrong row reported by its line.
+
+    The id and hash columns are ignored (the ledger assigns them); `reverses` names ids in this ledger.
+    """
+    from .render import progress_steps
+    from .terms import load_terms
+    from .transfer import import_csv
+
+    terms = load_terms(data_dir)
+    with progress_steps(total=6) as step:
+        entries = import_csv(ledger, terms, file, dry_run=dry_run, progress=step)
+    if _fmt(format) is Format.json:
+        import json
+
+        _print(json.dumps({
+            "imported": len(entries),
+            "first_id": entries[0].id if entries else None,
+            "last_id": entries[-1].id if entries else None,
+            "head": entries[-1].hash if entries else None,
+            "recorded": not dry_run,
+        }) + "\n")
+    else:
+        verb = "would import" if dry_run else "imported"
+        ids = f" (ids {entries[0].id}–{entries[-1].id}); head {entries[-1].hash}" if entries else ""
+        _print(f"{verb} {len(entries)} entr{'y' if len(entries) == 1 else 'ies'}{ids}\n")
+    if dry_run:
+        print("dry run: nothing was written", file=sys.stderr)
+
+
+class SchemaName(str, enum.Enum):
+    allocate = "allocate"
+    check = "check"
+    status = "status"
+    export = "export"
+
+
+@app.command()
+def schema(
+    name: Annotated[Optional[SchemaName], typer.Argument(help="Which output [default: all, as one object].", show_default=False)] = None,
+) -> None:
+    """The JSON Schema of a command's --format json output (export's also describes `list`)."""
+    from .render import dumps_json
+    from .schemas import json_schema, json_schemas
+
+    _print(dumps_json(json_schema(name.value) if name else json_schemas()))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -84,14 +84,20 @@ def append_drafts(
     terms: Terms,
     drafts: Callable[[Ledger], list[Draft]],
     dry_run: bool = False,
+    labels: list[str] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> list[Entry]:
     """Validate and append the drafts that `drafts(ledger)` makes from the locked ledger.
 
     Raises UserError (exit 2) when a draft is malformed, RuleBroken (exit 1) when appending would
-    break a rule of the agreement; in both cases nothing is written.
+    break a rule of the agreement; in both cases nothing is written. `labels`, one per draft, say
+    where each came from (an import's "file.csv:12") in the messages; `progress` hears each step.
     """
+    step = progress or (lambda _message: None)
+    step("reading the ledger")
     with open_for_append(path) as handle:
         ledger = parse_ledger(handle.read_all(), str(path))
+        step("checking the ledger")
         before = run_checks(ledger, terms)
         damaged = [problem for problem in before if problem.rule in INTEGRITY_RULES]
         if damaged:
@@ -101,19 +107,25 @@ def append_drafts(
                 f"{path}: the ledger fails `ledger check` ({len(damaged)} problem{'s' if len(damaged) > 1 else ''} "
                 f"with the record itself, the first at {where}: {first.message}); nothing is added to a damaged record"
             )
+        step("hashing the new entries")
         entries = chain_drafts(ledger, drafts(ledger))
+        step("checking the ledger with the new entries")
         refused = refusals(ledger, terms, entries, before)
         if refused:
             bad_input = [problem for problem in refused if problem.rule in INPUT_RULES]
             if bad_input:
-                raise UserError(*[_describe(problem, entries) for problem in bad_input])
-            raise RuleBroken(*[_describe(problem, entries) + "; nothing was recorded" for problem in refused])
-        if not dry_run:
+                raise UserError(*[_describe(problem, entries, labels) for problem in bad_input])
+            raise RuleBroken(*[_describe(problem, entries, labels) + "; nothing was recorded" for problem in refused])
+        if not dry_run and entries:
+            step("writing")
             handle.append(serialize_entries(entries))
     return entries
 
 
-def _describe(problem: Problem, entries: list[Entry]) -> str:
+def _describe(problem: Problem, entries: list[Entry], labels: list[str] | None) -> str:
+    index = problem.entry - entries[0].id if entries and problem.entry is not None else -1
+    if labels is not None and 0 <= index < len(labels):
+        return f"{labels[index]}: rule {problem.rule}: {problem.message}"
     if len(entries) > 1 and problem.entry is not None:
         return f"entry {problem.entry} (rule {problem.rule}): {problem.message}"
     return f"rule {problem.rule}: {problem.message}"

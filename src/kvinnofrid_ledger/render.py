@@ -6,6 +6,7 @@ imported only when a table is drawn.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import datetime
@@ -123,3 +124,20 @@ def print_tables(renderables: list) -> None:
         for item in renderables:
             out.print(item)
     sys.stdout.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
+
+
+@contextlib.contextmanager
+def progress_steps(total: int):
+    """A progress bar on stderr, advanced by each step a long task reports; only on a terminal."""
+    if not colour_allowed(sys.stderr):  # piped, or NO_COLOR: no control codes at all
+        yield lambda _message: None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console(stderr=True), transient=True) as bar:
+        task = bar.add_task("starting", total=total)
+
+        def step(message: str) -> None:
+            bar.update(task, description=message, advance=1)
+
+        yield step

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from .allocation import PeriodAllocation, YearAllocation
     from .ledger import Ledger
     from .models import Entry, Problem, Terms
+    from .reports import PeriodStatus, YearStatus
 
 
 def _table(title: str | None = None, caption: str | None = None):
@@ -183,30 +184,6 @@ def check_text(ledger: Ledger, problems: list[Problem]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def check_json(ledger: Ledger, problems: list[Problem]) -> dict:
-    return {
-        "ok": not problems,
-        "entries": len(ledger.raw),
-        "head": ledger.head,
-        "violations": [
-            {"rule": p.rule, "entry": p.entry, "line": p.lineno, "message": p.message} for p in problems
-        ],
-    }
-
-
-# --- entries -----------------------------------------------------------------------------------
-
-ENTRY_FIELDS = ("id", "kind", "date", "year", "line", "county", "recipient", "amount", "reference", "note", "reverses", "hash")
-
-
-def entry_record(entry: Entry, signed: int) -> dict:
-    """An entry for scripts: every field, `amount` signed by its effect on the books."""
-    record = {name: getattr(entry, name) for name in ENTRY_FIELDS}
-    record["date"] = entry.date.isoformat()
-    record["amount"] = signed
-    return record
-
-
 def register_table(entries: list[Entry], signed: dict[int, int], terms: Terms):
     table = _table(f"Ledger: {len(entries)} entries (kronor; repayments and reversals negative)")
     for name, justify in (("Id", "right"), ("Date", "left"), ("Year", "left"), ("Kind", "left"), ("Line", "left"),
@@ -226,3 +203,86 @@ def register_table(entries: list[Entry], signed: dict[int, int], terms: Terms):
         table.add_section()
         table.add_row("", "", "", "", "", "Net", _kr(sum(signed.get(e.id, 0) for e in entries)), "", "", style="bold")
     return table
+
+
+# --- status ------------------------------------------------------------------------------------
+
+BAR_WIDTH = 20
+
+
+def usage_bar(used: int, limit: int, width: int = BAR_WIDTH):
+    """A bar of how much of a limit is used: █ used, ░ unused, so it reads without colour too;
+    over the limit it is full and ends in '!'."""
+    from rich.text import Text
+
+    fraction = used / limit if limit else (1.0 if used > 0 else 0.0)
+    filled = round(min(max(fraction, 0.0), 1.0) * width)
+    bar = Text()
+    bar.append("█" * filled, style="red" if fraction > 1 else "green")
+    bar.append("░" * (width - filled), style="grey50")
+    bar.append(" !" if fraction > 1 else "  ", style="bold red")
+    return bar
+
+
+def _percent(used: int, limit: int) -> str:
+    from .reports import percent
+
+    return f"{percent(used, limit):.1f} %"
+
+
+def status_csv(years) -> str:
+    rows = (
+        (year.year, county.code, county.name, county.allocated, county.disbursed, county.remaining, f"{county.percent_used:.1f}")
+        for year in years
+        for county in year.counties
+    )
+    return csv_text(("year", "code", "name", "allocated", "disbursed", "remaining", "percent_used"), rows)
+
+
+def status_tables(report: YearStatus | PeriodStatus, terms: Terms) -> list:
+    from .reports import YearStatus
+
+    if isinstance(report, YearStatus):
+        label, pots, counties, lines = str(report.year), report.pots, report.counties, report.lines
+        years = ()
+    else:
+        label = terms.period_text
+        pots, counties, lines = report.period.pots, report.period.counties, report.period.lines
+        years = report.years
+    title = f"Budget versus actual {label} (kronor, net of repayments and reversals)"
+    pot_table = _table(f"{title}: pots")
+    if years:
+        pot_table.add_column("Year")
+    for name, justify in (("Pot", "left"), ("Ceiling", "right"), ("Disbursed", "right"), ("Remaining", "right"), ("Used", "right"), ("", "left")):
+        pot_table.add_column(name, justify=justify)
+    for year_label, rows in [(str(y.year), y.pots) for y in years] + [("period" if years else None, pots)]:
+        for pot in rows:
+            cells = [pot.id, _kr(pot.ceiling), _kr(pot.disbursed), _kr(pot.remaining), _percent(pot.disbursed, pot.ceiling), usage_bar(pot.disbursed, pot.ceiling)]
+            pot_table.add_row(*([year_label] if years else []), *cells)
+        if years:
+            pot_table.add_section()
+
+    county_table = _table(f"RSS allocation used, {label}")
+    county_table.add_column("Code")
+    county_table.add_column("County")
+    county_table.add_column("Allocated", justify="right")
+    for year in years:
+        county_table.add_column(f"Paid {year.year}", justify="right")
+    for name, justify in (("Disbursed", "right"), ("Remaining", "right"), ("Used", "right"), ("", "left")):
+        county_table.add_column(name, justify=justify)
+    for index, county in enumerate(counties):
+        per_year = [_kr(year.counties[index].disbursed) for year in years]
+        county_table.add_row(
+            county.code, safe_text(county.name), _kr(county.allocated), *per_year, _kr(county.disbursed),
+            _kr(county.remaining), _percent(county.disbursed, county.allocated), usage_bar(county.disbursed, county.allocated),
+        )
+
+    line_table = _table(f"Disbursed per budget line, {label}")
+    line_table.add_column("Line")
+    line_table.add_column("Pot")
+    for year in years:
+        line_table.add_column(str(year.year), justify="right")
+    line_table.add_column("Disbursed" if not years else "Period", justify="right")
+    for index, line in enumerate(lines):
+        line_table.add_row(line.id, line.pot, *[_kr(year.lines[index].disbursed) for year in years], _kr(line.disbursed))
+    return [pot_table, county_table, line_table]
