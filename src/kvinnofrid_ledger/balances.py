@@ -38,7 +38,7 @@ class YearTotals:
     lines: dict[str, int] = field(default_factory=dict)
     pots: dict[str, int] = field(default_factory=dict)
     total: int = 0
-    moved_by: dict[str, int] = field(default_factory=dict)
+    moved_by: dict[tuple[str, str], int] = field(default_factory=dict)  # (kind, key) -> entry id
 
 
 def subject(year: int, kind: str, key: str = "") -> str:
@@ -62,15 +62,14 @@ def net_totals(entries: Iterable[Entry], terms: Terms) -> dict[int, YearTotals]:
         totals = years.get(entry.year)
         if totals is None:
             totals = years[entry.year] = YearTotals(entry.year)
-        year = entry.year
         moved = totals.moved_by
         totals.lines[entry.line] = totals.lines.get(entry.line, 0) + amount
-        moved[subject(year, "line", entry.line)] = entry.id
+        moved["line", entry.line] = entry.id
         totals.pots[pot] = totals.pots.get(pot, 0) + amount
-        moved[subject(year, "pot", pot)] = entry.id
+        moved["pot", pot] = entry.id
         totals.total += amount
-        moved[subject(year, "total")] = entry.id
+        moved["total", ""] = entry.id
         if entry.line == allocation_line and entry.county is not None:
             totals.counties[entry.county] = totals.counties.get(entry.county, 0) + amount
-            moved[subject(year, "county", entry.county)] = entry.id
+            moved["county", entry.county] = entry.id
     return years

@@ -175,14 +175,14 @@ def check_reversals(audit: Audit) -> list[Problem]:
 def _over(audit: Audit, rule: str, year: int, kind: str, key: str, net: int, limit: int, what: str) -> Problem | None:
     if net <= limit:
         return None
-    name = subject(year, kind, key)
+    ident = audit.totals[year].moved_by.get((kind, key))
     return Problem(
         rule,
         f"{what}: {kr(net)} kr net for {year}, {kr(net - limit)} kr over {'its' if kind == 'county' else 'the'} "
         f"{'allocation' if kind == 'county' else 'ceiling'} of {kr(limit)} kr",
-        entry=audit.totals[year].moved_by.get(name),
-        lineno=_lineno(audit, audit.totals[year].moved_by.get(name)),
-        subject=name,
+        entry=ident,
+        lineno=_lineno(audit, ident),
+        subject=subject(year, kind, key),
         excess=net - limit,
     )
 
@@ -250,7 +250,7 @@ def check_not_negative(audit: Audit) -> list[Problem]:
         below += [("pot", pot, net) for pot, net in totals.pots.items() if net < 0 and pot not in negative_pots]
         for kind, key, net in below:
             name = subject(year, kind, key)
-            ident = totals.moved_by.get(name)
+            ident = totals.moved_by.get((kind, key))
             problems.append(
                 Problem(
                     "negative",

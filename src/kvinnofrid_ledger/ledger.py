@@ -13,6 +13,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,15 +37,18 @@ def _json_default(value: Any) -> str:
     raise TypeError(f"cannot hash a {type(value).__name__}")
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_json_default)
+
+
 def canonical_form(table: dict[str, Any], prev: str) -> bytes:
     """What an entry's hash covers: every field but `hash`, plus `prev`, the hash before it.
 
     A JSON object with keys sorted, no white space, strings in UTF-8 with JSON's escapes, and
     dates as "YYYY-MM-DD" (RFC 8785, the JSON Canonicalization Scheme, for these values).
     """
-    fields = {key: value for key, value in table.items() if key != "hash"}
+    fields = {key: (value.isoformat() if type(value) is datetime.date else value) for key, value in table.items() if key != "hash"}
     fields["prev"] = prev
-    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_json_default).encode("utf-8")
+    return _CANONICAL.encode(fields).encode("utf-8")
 
 
 def entry_hash(table: dict[str, Any], prev: str) -> str:
@@ -55,11 +59,34 @@ def entry_hash(table: dict[str, Any], prev: str) -> str:
 
 _REQUIRED = {"id": int, "kind": str, "date": datetime.date, "year": int, "line": str, "amount": int, "reference": str, "note": str, "hash": str}
 _OPTIONAL = {"county": str, "recipient": str, "reverses": int}
+_TYPES = {**_REQUIRED, **_OPTIONAL}
+_REQUIRED_KEYS = frozenset(_REQUIRED)
 _TYPE_WORDS = {int: "an integer", str: "a string", datetime.date: "a date"}
+_HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
-def _hex64(value: str) -> bool:
-    return len(value) == 64 and all(c in "0123456789abcdef" for c in value)
+_SHAPES: dict[tuple[str, ...], tuple[type, ...] | None] = {}
+
+
+def _expected_types(keys: tuple[str, ...]) -> tuple[type, ...] | None:
+    """The types the fields of a table with these keys must have; None if the keys are wrong.
+    A ledger has only a few key sets, so this is looked up, not worked out, per entry."""
+    if keys not in _SHAPES:
+        ok = _REQUIRED_KEYS <= set(keys) and all(key in _TYPES for key in keys)
+        _SHAPES[keys] = tuple(_TYPES[key] for key in keys) if ok else None
+    return _SHAPES[keys]
+
+
+def _shape_problems(table: dict[str, Any], problem) -> None:
+    for key, kind in _REQUIRED.items():
+        if key not in table:
+            problem(f"missing field {key!r}")
+    for key, value in table.items():
+        kind = _TYPES.get(key)
+        if kind is None:
+            problem(f"unknown field {key!r}")
+        elif type(value) is not kind:
+            problem(f"field {key!r} must be {_TYPE_WORDS[kind]}, not {value!r}")
 
 
 def build_entry(raw: RawEntry) -> tuple[Entry | None, list[Problem]]:
@@ -71,18 +98,8 @@ def build_entry(raw: RawEntry) -> tuple[Entry | None, list[Problem]]:
     def problem(message: str) -> None:
         problems.append(Problem("fields", message, entry=ident, lineno=raw.lineno))
 
-    for key, kind in _REQUIRED.items():
-        if key not in table:
-            problem(f"missing field {key!r}")
-        elif type(table[key]) is not kind:
-            problem(f"field {key!r} must be {_TYPE_WORDS[kind]}, not {table[key]!r}")
-    for key, kind in _OPTIONAL.items():
-        if key in table and type(table[key]) is not kind:
-            problem(f"field {key!r} must be {_TYPE_WORDS[kind]}, not {table[key]!r}")
-    for key in table:
-        if key not in _REQUIRED and key not in _OPTIONAL:
-            problem(f"unknown field {key!r}")
-    if problems:
+    if _expected_types(tuple(table)) != tuple(map(type, table.values())):
+        _shape_problems(table, problem)
         return None, problems
     if table["id"] < 1:
         problem(f"id {table['id']} must be 1 or more")
@@ -92,7 +109,7 @@ def build_entry(raw: RawEntry) -> tuple[Entry | None, list[Problem]]:
         problem(f"kind {table['kind']!r} must be one of {', '.join(KINDS)}")
     if (table["kind"] == REVERSAL) != ("reverses" in table):
         problem("a reversal, and only a reversal, names the entry it cancels in 'reverses'")
-    if not _hex64(table["hash"]):
+    if not _HEX64.fullmatch(table["hash"]):
         problem("hash must be 64 lower-case hexadecimal digits (SHA-256)")
     if problems:
         return None, problems

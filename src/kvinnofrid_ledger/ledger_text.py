@@ -83,24 +83,22 @@ def _fast_parse(text: str) -> list[RawEntry] | None:
             if m is None:
                 break
             (blank, ident, kind, date, year, line, county, recipient, amount, reference, note, reverses, digest) = m.groups()
+            if "\\" in m.group():  # an escape somewhere: decode each string
+                kind, line, reference, note, digest = map(_text, (kind, line, reference, note, digest))
+                county = county if county is None else _text(county)
+                recipient = recipient if recipient is None else _text(recipient)
             lineno += len(blank)
-            table: dict[str, Any] = {
-                "id": int(ident),
-                "kind": _text(kind),
-                "date": _date(date),
-                "year": int(year),
-                "line": _text(line),
-            }
+            table: dict[str, Any] = {"id": int(ident), "kind": kind, "date": _date(date), "year": int(year), "line": line}
             if county is not None:
-                table["county"] = _text(county)
+                table["county"] = county
             if recipient is not None:
-                table["recipient"] = _text(recipient)
+                table["recipient"] = recipient
             table["amount"] = int(amount)
-            table["reference"] = _text(reference)
-            table["note"] = _text(note)
+            table["reference"] = reference
+            table["note"] = note
             if reverses is not None:
                 table["reverses"] = int(reverses)
-            table["hash"] = _text(digest)
+            table["hash"] = digest
             entries.append(RawEntry(lineno, table))
             lineno += m.group().count("\n") - len(blank)
             pos = m.end()

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Optional, TypedDict
+from typing import TYPE_CHECKING, Optional
+
+from typing_extensions import TypedDict  # pydantic describes only this TypedDict on Python < 3.12
 
 from .balances import net_totals, signed_amounts
 from .models import TOTAL
