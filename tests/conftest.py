@@ -44,6 +44,7 @@ def run_script(*args: str, cwd: Path, script: str = "ledger", env: dict[str, str
     path = shutil.which(script, path=str(BIN))
     assert path, f"console script {script!r} is not installed next to {sys.executable}"
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("KVINNOFRID_LEDGER")}
+    full_env["KVINNOFRID_LEDGER_CACHE"] = os.environ["KVINNOFRID_LEDGER_CACHE"]  # the test's own
     full_env.update(env or {})
     proc = subprocess.run([path, *map(str, args)], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout)
     return Result(proc.returncode, proc.stdout, proc.stderr)
@@ -61,12 +62,22 @@ def assert_one_line_error(result: Result, status: int, *fragments: str) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch, tmp_path):
-    """No test sees the developer's own ledger or data through the environment."""
+def _isolated_env(monkeypatch, tmp_path_factory):
+    """No test sees the developer's own ledger, data or cache through the environment."""
     for name in list(os.environ):
         if name.startswith("KVINNOFRID_LEDGER"):
             monkeypatch.delenv(name)
     monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("KVINNOFRID_LEDGER_CACHE", str(_session_cache(tmp_path_factory)))
+
+
+_CACHE_DIR: list[Path] = []
+
+
+def _session_cache(factory) -> Path:
+    if not _CACHE_DIR:
+        _CACHE_DIR.append(factory.mktemp("cache"))
+    return _CACHE_DIR[0]
 
 
 @pytest.fixture

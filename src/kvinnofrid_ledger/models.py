@@ -8,53 +8,43 @@ validate each field when it is asked to, without importing pydantic here.
 
 from __future__ import annotations
 
+import collections.abc
+import dataclasses
 import datetime
+import functools
+import types
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Annotated, Literal, Mapping, NamedTuple
-
-from annotated_types import Ge, Le, MinLen
+from typing import Annotated, Any, Literal, Mapping, NamedTuple, Union, get_args, get_origin, get_type_hints
 
 
-class _Strict:
-    """Annotation marker: validate this field strictly (no float, bool or str becomes an int).
 
-    A stand-in for pydantic's own `Strict`, which cannot be used without importing pydantic.
-    """
+class _Schema:
+    """Annotation marker: how pydantic should validate a field ("strict": no float, bool or str
+    becomes an int; "ge", "le", "min_length", "pattern": bounds), given as keys of its core
+    schema. A stand-in for pydantic's own markers, so that this module imports without pydantic
+    (nor annotated_types): `__get_pydantic_core_schema__` is only ever called by pydantic."""
 
-    __slots__ = ()
+    __slots__ = ("updates",)
 
-    def __get_pydantic_core_schema__(self, source, handler):  # called by pydantic only
+    def __init__(self, **updates: Any) -> None:
+        self.updates = updates
+
+    def __get_pydantic_core_schema__(self, source, handler):
         schema = handler(source)
-        schema["strict"] = True
+        schema.update(self.updates)
         return schema
 
 
-class _Pattern:
-    """Annotation marker: a string must match a regular expression (pydantic's `pattern`)."""
-
-    __slots__ = ("pattern",)
-
-    def __init__(self, pattern: str) -> None:
-        self.pattern = pattern
-
-    def __get_pydantic_core_schema__(self, source, handler):  # called by pydantic only
-        schema = handler(source)
-        schema["pattern"] = self.pattern
-        return schema
-
-
-STRICT = _Strict()
-
-Kronor = Annotated[int, STRICT, Ge(0)]
+Kronor = Annotated[int, _Schema(strict=True, ge=0)]
 """An amount of money: whole Swedish kronor, never a float."""
-Year = Annotated[int, STRICT, Ge(1900), Le(2999)]
-Text = Annotated[str, STRICT]
-Name = Annotated[str, STRICT, MinLen(1)]
-Ident = Annotated[str, STRICT, _Pattern(r"^[a-z][a-z0-9-]*$")]
-CountyCode = Annotated[str, STRICT, _Pattern(r"^[0-9]{2}$")]
-Flag = Annotated[bool, STRICT]
-Day = Annotated[datetime.date, STRICT]
+Year = Annotated[int, _Schema(strict=True, ge=1900, le=2999)]
+Text = Annotated[str, _Schema(strict=True)]
+Name = Annotated[str, _Schema(strict=True, min_length=1)]
+Ident = Annotated[str, _Schema(strict=True, pattern=r"^[a-z][a-z0-9-]*$")]
+CountyCode = Annotated[str, _Schema(strict=True, pattern=r"^[0-9]{2}$")]
+Flag = Annotated[bool, _Schema(strict=True)]
+Day = Annotated[datetime.date, _Schema(strict=True)]
 MetropolitanReading = Literal["instead", "on-top"]
 
 TOTAL = "total"
@@ -251,6 +241,42 @@ class Terms:
             if line.id == line_id:
                 return line
         return None
+
+
+# --- building from data already validated ----------------------------------------------------
+
+
+def construct(model: type, data: Any) -> Any:
+    """Build `model` from parsed data that pydantic has already validated, without pydantic.
+
+    Only the conversions validation would make happen here: tables become dataclasses, arrays
+    become tuples, and absent keys take their defaults. terms.py uses this when the same bytes
+    were validated before (see its cache), so that most commands never import pydantic.
+    """
+    return _construct(model, data)
+
+
+def _construct(hint: Any, value: Any) -> Any:
+    origin = get_origin(hint)
+    if dataclasses.is_dataclass(hint):
+        hints = _hints(hint)
+        return hint(**{key: _construct(hints[key], item) for key, item in value.items()})
+    if origin is tuple:
+        (item_hint, _ellipsis) = get_args(hint)
+        return tuple(_construct(item_hint, item) for item in value)
+    if origin is Union or origin is types.UnionType:
+        if value is None:
+            return None
+        return _construct(next(arg for arg in get_args(hint) if arg is not type(None)), value)
+    if origin in (Mapping, collections.abc.Mapping, dict):
+        _key_hint, item_hint = get_args(hint)
+        return {key: _construct(item_hint, item) for key, item in value.items()}
+    return value
+
+
+@functools.cache
+def _hints(model: type) -> dict[str, Any]:
+    return get_type_hints(model)
 
 
 # --- the ledger -----------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from typing import Any
 
 from .allocation import allocate_counties
 from .errors import UserError
-from .models import TOTAL, AgreementFile, Amendment, CountiesFile, County, Terms, YearTerms
+from .models import TOTAL, AgreementFile, Amendment, CountiesFile, County, Terms, YearTerms, construct
 
 AGREEMENT_FILE = "agreement.toml"
 COUNTIES_FILE = "counties.toml"
@@ -41,14 +41,57 @@ def shipped_data_dir() -> Path:
     return here / "data"
 
 
+CACHE_ENV = "KVINNOFRID_LEDGER_CACHE"
+
+
 def load_terms(data_dir: str | os.PathLike | None = None) -> Terms:
-    """Read, validate and resolve the two data files in `data_dir` (default: the shipped ones)."""
+    """Read, validate and resolve the two data files in `data_dir` (default: the shipped ones).
+
+    pydantic's validation of the fields is the costly part, and its result depends only on the
+    bytes of the two files: once they have passed, a marker named by their SHA-256 (and this
+    version) is left in the cache folder, and the same bytes are later built without pydantic.
+    The whole-file rules (duplicates, unknown pots, allocations over a ceiling) run every time.
+    """
     folder = Path(data_dir) if data_dir else shipped_data_dir()
     agreement_path = folder / AGREEMENT_FILE
     counties_path = folder / COUNTIES_FILE
-    raw_agreement = _read_toml(agreement_path)
-    raw_counties = _read_toml(counties_path)
-    return terms_from_data(raw_agreement, raw_counties, str(agreement_path), str(counties_path))
+    agreement_bytes, raw_agreement = _read_toml(agreement_path)
+    counties_bytes, raw_counties = _read_toml(counties_path)
+    marker = _validated_marker(agreement_bytes, counties_bytes)
+    validated = marker is not None and marker.exists()
+    terms = terms_from_data(raw_agreement, raw_counties, str(agreement_path), str(counties_path), validated=validated)
+    if marker is not None and not validated:
+        _leave_marker(marker)
+    return terms
+
+
+def cache_dir() -> Path | None:
+    """$KVINNOFRID_LEDGER_CACHE ("off" for none), else $XDG_CACHE_HOME or ~/.cache, /kvinnofrid-ledger."""
+    configured = os.environ.get(CACHE_ENV)
+    if configured is not None:
+        return None if configured in ("", "off") else Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "kvinnofrid-ledger"
+
+
+def _validated_marker(agreement: bytes, counties: bytes) -> Path | None:
+    folder = cache_dir()
+    if folder is None:
+        return None
+    import hashlib
+
+    from . import __version__
+
+    digest = hashlib.sha256(b"\0".join([__version__.encode(), agreement, counties])).hexdigest()
+    return folder / f"terms-validated-{digest}"
+
+
+def _leave_marker(marker: Path) -> None:
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+    except OSError:
+        pass  # no cache: the next run validates again, which is only slower
 
 
 def terms_from_data(
@@ -56,13 +99,21 @@ def terms_from_data(
     raw_counties: dict[str, Any],
     agreement_name: str = AGREEMENT_FILE,
     counties_name: str = COUNTIES_FILE,
+    validated: bool = False,
 ) -> Terms:
-    """Validate the parsed files as a whole and resolve the amounts of every budget year."""
-    from . import validation  # imports pydantic: only here, when terms are actually loaded
+    """Validate the parsed files as a whole and resolve the amounts of every budget year.
 
+    `validated`: these exact files passed pydantic's validation before; build them directly.
+    """
     problems: list[str] = []
-    counties_file = validation.validate(CountiesFile, raw_counties, counties_name, problems)
-    agreement = validation.validate(AgreementFile, raw_agreement, agreement_name, problems)
+    if validated:
+        counties_file = construct(CountiesFile, raw_counties)
+        agreement = construct(AgreementFile, raw_agreement)
+    else:
+        from . import validation  # imports pydantic: only when the files are new to this machine
+
+        counties_file = validation.validate(CountiesFile, raw_counties, counties_name, problems)
+        agreement = validation.validate(AgreementFile, raw_agreement, agreement_name, problems)
     if counties_file is not None:
         problems += _county_problems(counties_file, counties_name)
     if agreement is not None:
@@ -89,7 +140,7 @@ def terms_from_data(
     )
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read_toml(path: Path) -> tuple[bytes, dict[str, Any]]:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -99,7 +150,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
     except OSError as error:
         raise TermsError([f"{path}: cannot be read: {error.strerror}"]) from None
     try:
-        return tomllib.loads(data.decode("utf-8"))
+        return data, tomllib.loads(data.decode("utf-8"))
     except UnicodeDecodeError as error:
         raise TermsError([f"{path}: not UTF-8 text (byte {error.start})"]) from None
     except tomllib.TOMLDecodeError as error:
