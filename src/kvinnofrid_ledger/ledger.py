@@ -147,26 +147,37 @@ def entry_table(entry: Entry) -> dict[str, Any]:
 @dataclass(frozen=True, slots=True)
 class Ledger:
     """A ledger as read: its raw tables (what the chain covers), the entries built from them,
-    and the problems found while reading (syntax and fields)."""
+    and the problems found while reading (syntax and fields).
+
+    A ledger read through a verified index (ledger_index.py) starts from a base: its first
+    `base_count` entries, ending in `base_head`, were checked before and are not in `raw`.
+    """
 
     path: str
     raw: tuple[RawEntry, ...]
     entries: tuple[Entry, ...]
     problems: tuple[Problem, ...]
     line_count: int = 0  # newlines in the file: where the next appended entry's lines begin
+    base_count: int = 0
+    base_head: str = GENESIS
+
+    @property
+    def count(self) -> int:
+        """How many [[entry]] tables the file holds."""
+        return self.base_count + len(self.raw)
 
     @property
     def head(self) -> str | None:
         """The hash of the last entry: what an auditor writes down to pin the ledger."""
         if not self.raw:
-            return None
+            return self.base_head if self.base_count else None
         value = self.raw[-1].table.get("hash")
         return value if isinstance(value, str) else None
 
     @property
     def next_id(self) -> int:
         ids = [r.table["id"] for r in self.raw if type(r.table.get("id")) is int]
-        return max(ids, default=0) + 1
+        return max(ids, default=self.base_count) + 1
 
 
 def parse_ledger(data: bytes, path: str = LEDGER_FILE) -> Ledger:

@@ -13,11 +13,16 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .checks import INPUT_RULES, INTEGRITY_RULES, new_or_worse, run_checks
+from .checks import INPUT_RULES, INTEGRITY_RULES, RULES_FOR_NEW_ENTRIES, new_or_worse, run_checks
 from .errors import RuleBroken, UserError
-from .ledger import GENESIS, Ledger, entry_hash, entry_table, open_for_append, parse_ledger, serialize_entries
+from .ledger import GENESIS, Ledger, entry_hash, entry_table, open_for_append, serialize_entries
+from .ledger_index import read_with_index, save_index, stale
 from .ledger_text import RawEntry
 from .models import DISBURSEMENT, REVERSAL, County, Entry, Problem, Terms
+
+
+INDEX_FROM = 1000
+"""Below this many entries a ledger is read whole in a few milliseconds: no index is kept."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,14 +74,16 @@ def extended(ledger: Ledger, entries: list[Entry]) -> Ledger:
     """The ledger as it would be with `entries` appended."""
     raw = tuple(RawEntry(entry.lineno, entry_table(entry)) for entry in entries)
     lines = sum(2 + len(r.table) for r in raw)
-    return Ledger(ledger.path, ledger.raw + raw, ledger.entries + tuple(entries), ledger.problems, ledger.line_count + lines)
+    return Ledger(
+        ledger.path, ledger.raw + raw, ledger.entries + tuple(entries), ledger.problems,
+        ledger.line_count + lines, ledger.base_count, ledger.base_head,
+    )
 
 
-def refusals(ledger: Ledger, terms: Terms, entries: list[Entry], before: list[Problem] | None = None) -> list[Problem]:
-    """What appending `entries` would break that was not broken already (or would make worse)."""
-    if before is None:
-        before = run_checks(ledger, terms)
-    return new_or_worse(before, run_checks(extended(ledger, entries), terms))
+def refusals(ledger: Ledger, terms: Terms, entries: list[Entry], before: list[Problem]) -> list[Problem]:
+    """What appending `entries` (chained onto `ledger`, whose `before` problems include none of
+    the integrity rules) would break that was not broken already, or would make worse."""
+    return new_or_worse(before, run_checks(extended(ledger, entries), terms, RULES_FOR_NEW_ENTRIES))
 
 
 def append_drafts(
@@ -96,7 +103,8 @@ def append_drafts(
     step = progress or (lambda _message: None)
     step("reading the ledger")
     with open_for_append(path) as handle:
-        ledger = parse_ledger(handle.read_all(), str(path))
+        data = handle.read_all()
+        ledger = read_with_index(data, str(path))
         step("checking the ledger")
         before = run_checks(ledger, terms)
         damaged = [problem for problem in before if problem.rule in INTEGRITY_RULES]
@@ -118,8 +126,16 @@ def append_drafts(
             raise RuleBroken(*[_describe(problem, entries, labels) + "; nothing was recorded" for problem in refused])
         if not dry_run and entries:
             step("writing")
-            handle.append(serialize_entries(entries))
+            appended = serialize_entries(entries)
+            handle.append(appended)
+            _maybe_index(path, data + appended, extended(ledger, entries))
     return entries
+
+
+def _maybe_index(path, data: bytes, ledger: Ledger) -> None:
+    """Leave a verified index of a large ledger for the next writer (see ledger_index.py)."""
+    if len(ledger.entries) >= INDEX_FROM and (ledger.base_count == 0 or stale(ledger)):
+        save_index(str(path), data, ledger.entries, ledger.line_count)
 
 
 def _describe(problem: Problem, entries: list[Entry], labels: list[str] | None) -> str:
@@ -141,7 +157,7 @@ def reversal_draft(ledger: Ledger, target_id: int, reason: str, date: datetime.d
         raise UserError("--reason must say why the entry is reversed")
     target = next((entry for entry in ledger.entries if entry.id == target_id), None)
     if target is None:
-        raise RuleBroken(f"rule reversal: there is no entry {target_id} to reverse (the ledger has {len(ledger.raw)} entries); nothing was recorded")
+        raise RuleBroken(f"rule reversal: there is no entry {target_id} to reverse (the ledger has {ledger.count} entries); nothing was recorded")
     if target.kind == REVERSAL:
         raise RuleBroken(f"rule reversal: entry {target_id} is itself a reversal and cannot be reversed; record the original entry again instead")
     earlier = next((entry for entry in ledger.entries if entry.kind == REVERSAL and entry.reverses == target_id), None)

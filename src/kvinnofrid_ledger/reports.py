@@ -165,7 +165,7 @@ class CheckReport:
 def check_report(ledger: Ledger, problems: list[Problem]) -> CheckReport:
     return CheckReport(
         ok=not problems,
-        entries=len(ledger.raw),
+        entries=ledger.count,
         head=ledger.head,
         violations=tuple(Violation(p.rule, p.entry, p.lineno, p.message) for p in problems),
     )

@@ -173,7 +173,7 @@ def problem_line(path: str, problem: Problem) -> str:
 
 def check_text(ledger: Ledger, problems: list[Problem]) -> str:
     lines = [problem_line(ledger.path, problem) for problem in problems]
-    count = len(ledger.raw)
+    count = ledger.count
     head = ledger.head or "none (no entries)"
     if problems:
         chain = next((p for p in problems if p.rule == "chain"), None)
