@@ -96,6 +96,7 @@ def _formats(*names: str) -> type[enum.Enum]:
 TableJsonCsv = _formats("table", "json", "csv")
 TableJson = _formats("table", "json")
 TextJson = _formats("text", "json")
+CsvJsonToml = _formats("csv", "json", "toml")
 
 
 def _fmt(choice: enum.Enum) -> Format:
@@ -135,7 +136,7 @@ def allocate(
     if fmt is Format.json:
         from .render import dumps_json
 
-        _print(dumps_json(views.allocation_json(report)))
+        _print(dumps_json(report))
     elif fmt is Format.csv:
         _print(views.allocation_csv(report.years if year is None else (report,)))
     else:
@@ -285,7 +286,9 @@ def check(
     from .ledger import read_ledger
     from .terms import load_terms
 
-    if expect_head is not None and not _is_sha256(expect_head):
+    from .ledger import is_hash
+
+    if expect_head is not None and not is_hash(expect_head.lower()):
         raise UserError(f"--expect-head {expect_head!r} is not a SHA-256 hash (64 hexadecimal digits, as `ledger check` prints)")
     terms = load_terms(data_dir)
     book = read_ledger(ledger)
@@ -305,10 +308,6 @@ def check(
         raise typer.Exit(1)
 
 
-def _is_sha256(text: str) -> bool:
-    return len(text) == 64 and all(c in "0123456789abcdefABCDEF" for c in text)
-
-
 @app.command("list")
 def list_entries(
     year: Annotated[Optional[int], typer.Option("--year", "-y", help="Only this budget year.", show_default=False)] = None,
@@ -319,35 +318,28 @@ def list_entries(
     data_dir: DataDir = None,
 ) -> None:
     """The entries as a register, oldest first; amounts signed by their effect."""
-    from . import views
-    from .balances import signed_amounts
-    from .checks import run_checks
-    from .ledger import read_ledger
     from .record import resolve_county
+    from .reports import exported_entries
     from .terms import load_terms
 
     terms = load_terms(data_dir)
     code = resolve_county(terms, county).code if county is not None else None
     if line is not None and terms.line(line) is None:
         raise UserError(f"--line: unknown budget line {line!r}; the lines are {', '.join(l.id for l in terms.lines)}")
-    book = read_ledger(ledger)
-    problems = run_checks(book, terms)
-    if problems:
-        print(f"warning: {ledger} fails `ledger check` ({len(problems)} problems); the entries below are as read", file=sys.stderr)
-    signed = signed_amounts(book.entries)
-    chosen = [
-        entry
-        for entry in book.entries
-        if (year is None or entry.year == year) and (code is None or entry.county == code) and (line is None or entry.line == line)
+    book, _ok = _checked(ledger, terms)
+    rows = [
+        row
+        for row in exported_entries(book.entries, year)
+        if (code is None or row["county"] == code) and (line is None or row["line"] == line)
     ]
     if _fmt(format) is Format.json:
         from .render import dumps_json
-        from .reports import exported_entries
 
-        chosen_ids = {entry.id for entry in chosen}
-        _print(dumps_json({"entries": [e for e in exported_entries(book.entries) if e["id"] in chosen_ids]}))
+        _print(dumps_json({"entries": rows}))
     else:
-        _print_tables([views.register_table(chosen, signed, terms)])
+        from . import views
+
+        _print_tables([views.register_table(rows, terms)])
 
 
 # --- reports and transfers ----------------------------------------------------------------------
@@ -398,15 +390,9 @@ def status(
         _print_tables(views.status_tables(report, terms))
 
 
-class ExportFormat(str, enum.Enum):
-    csv = "csv"
-    json = "json"
-    toml = "toml"
-
-
 @app.command()
 def export(
-    format: Annotated[ExportFormat, typer.Option("--format", "-f", help="Output format.")] = ExportFormat.csv,
+    format: Annotated[CsvJsonToml, typer.Option("--format", "-f", help="Output format.")] = CsvJsonToml.csv,
     year: Annotated[Optional[int], typer.Option("--year", "-y", help="Only entries of this budget year.", show_default=False)] = None,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to FILE (atomically) instead of stdout.", dir_okay=False, show_default=False)] = None,
     ledger: LedgerFile = DEFAULT_LEDGER,
@@ -420,7 +406,8 @@ def export(
         first = book.problems[0]
         where = f"{ledger}:{first.lineno}" if first.lineno else str(ledger)
         raise RuleBroken(f"{where}: {first.message}; {len(book.problems)} problem(s) keep entries from being read, so nothing is exported (see `ledger check`)")
-    if format is ExportFormat.toml:
+    fmt = _fmt(format)
+    if fmt is Format.toml:
         from .transfer import export_toml
 
         entries = [entry for entry in book.entries if year is None or entry.year == year]
@@ -429,7 +416,7 @@ def export(
         from .reports import exported_entries
 
         rows = exported_entries(book.entries, year)
-        if format is ExportFormat.json:
+        if fmt is Format.json:
             from .render import dumps_json
 
             text = dumps_json({"entries": rows})

@@ -68,6 +68,11 @@ _HEX64 = re.compile(r"[0-9a-f]{64}")
 _SHAPES: dict[tuple[str, ...], tuple[type, ...] | None] = {}
 
 
+def is_hash(text: str) -> bool:
+    """A SHA-256 as the ledger writes it: 64 lower-case hexadecimal digits."""
+    return _HEX64.fullmatch(text) is not None
+
+
 def _expected_types(keys: tuple[str, ...]) -> tuple[type, ...] | None:
     """The types the fields of a table with these keys must have; None if the keys are wrong.
     A ledger has only a few key sets, so this is looked up, not worked out, per entry."""
@@ -109,7 +114,7 @@ def build_entry(raw: RawEntry) -> tuple[Entry | None, list[Problem]]:
         problem(f"kind {table['kind']!r} must be one of {', '.join(KINDS)}")
     if (table["kind"] == REVERSAL) != ("reverses" in table):
         problem("a reversal, and only a reversal, names the entry it cancels in 'reverses'")
-    if not _HEX64.fullmatch(table["hash"]):
+    if not is_hash(table["hash"]):
         problem("hash must be 64 lower-case hexadecimal digits (SHA-256)")
     if problems:
         return None, problems

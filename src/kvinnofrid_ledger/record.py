@@ -63,8 +63,9 @@ def chain_drafts(ledger: Ledger, drafts: list[Draft]) -> list[Entry]:
             hash="",
             lineno=lineno + 2,
         )
-        entry = unhashed._replace(hash=entry_hash(entry_table(unhashed), prev))
-        lineno += 2 + len(entry_table(entry))
+        table = entry_table(unhashed)
+        entry = unhashed._replace(hash=entry_hash(table, prev))
+        lineno += 2 + len(table)
         entries.append(entry)
         prev = entry.hash
     return entries
@@ -80,10 +81,10 @@ def extended(ledger: Ledger, entries: list[Entry]) -> Ledger:
     )
 
 
-def refusals(ledger: Ledger, terms: Terms, entries: list[Entry], before: list[Problem]) -> list[Problem]:
-    """What appending `entries` (chained onto `ledger`, whose `before` problems include none of
-    the integrity rules) would break that was not broken already, or would make worse."""
-    return new_or_worse(before, run_checks(extended(ledger, entries), terms, RULES_FOR_NEW_ENTRIES))
+def refusals(before: list[Problem], after: Ledger, terms: Terms) -> list[Problem]:
+    """What the ledger `after` (entries chained onto a ledger whose problems were `before`, none
+    of them of the integrity rules) breaks that was not broken already, or breaks worse."""
+    return new_or_worse(before, run_checks(after, terms, RULES_FOR_NEW_ENTRIES))
 
 
 def append_drafts(
@@ -117,8 +118,9 @@ def append_drafts(
             )
         step("hashing the new entries")
         entries = chain_drafts(ledger, drafts(ledger))
+        after = extended(ledger, entries)
         step("checking the ledger with the new entries")
-        refused = refusals(ledger, terms, entries, before)
+        refused = refusals(before, after, terms)
         if refused:
             bad_input = [problem for problem in refused if problem.rule in INPUT_RULES]
             if bad_input:
@@ -128,7 +130,7 @@ def append_drafts(
             step("writing")
             appended = serialize_entries(entries)
             handle.append(appended)
-            _maybe_index(path, data + appended, extended(ledger, entries))
+            _maybe_index(path, data + appended, after)
     return entries
 
 

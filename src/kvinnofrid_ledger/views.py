@@ -13,8 +13,8 @@ from .render import csv_bool, csv_text, jsonable, safe_text
 if TYPE_CHECKING:
     from .allocation import PeriodAllocation, YearAllocation
     from .ledger import Ledger
-    from .models import Entry, Problem, Terms
-    from .reports import PeriodStatus, YearStatus
+    from .models import Problem, Terms
+    from .reports import ExportedEntry, PeriodStatus, YearStatus
 
 
 def _table(title: str | None = None, caption: str | None = None):
@@ -29,10 +29,6 @@ def _kr(amount: int) -> str:
 
 
 # --- allocate --------------------------------------------------------------------------------
-
-
-def allocation_json(report: YearAllocation | PeriodAllocation) -> Any:
-    return jsonable(report)
 
 
 def allocation_csv(reports: tuple[YearAllocation, ...]) -> str:
@@ -184,24 +180,24 @@ def check_text(ledger: Ledger, problems: list[Problem]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def register_table(entries: list[Entry], signed: dict[int, int], terms: Terms):
-    table = _table(f"Ledger: {len(entries)} entries (kronor; repayments and reversals negative)")
+def register_table(rows: list[ExportedEntry], terms: Terms):
+    table = _table(f"Ledger: {len(rows)} entries (kronor; repayments and reversals negative)")
     for name, justify in (("Id", "right"), ("Date", "left"), ("Year", "left"), ("Kind", "left"), ("Line", "left"),
                           ("County / recipient", "left"), ("Amount", "right"), ("Reference", "left"), ("Note", "left")):
         table.add_column(name, justify=justify)
-    for entry in entries:
-        who = entry.county if entry.recipient is None else entry.recipient
-        if entry.county is not None:
-            county = terms.county(entry.county)
-            who = f"{entry.county} {county.name}" if county else entry.county
-        kind = entry.kind if entry.reverses is None else f"reversal of {entry.reverses}"
+    for row in rows:
+        who = row["recipient"] or ""
+        if row["county"] is not None:
+            county = terms.county(row["county"])
+            who = f"{row['county']} {county.name}" if county else row["county"]
+        kind = row["kind"] if row["reverses"] is None else f"reversal of {row['reverses']}"
         table.add_row(
-            str(entry.id), entry.date.isoformat(), str(entry.year), kind, safe_text(entry.line), safe_text(who or ""),
-            _kr(signed.get(entry.id, 0)), safe_text(entry.reference), safe_text(entry.note),
+            str(row["id"]), row["date"].isoformat(), str(row["year"]), safe_text(kind), safe_text(row["line"]), safe_text(who),
+            _kr(row["amount"]), safe_text(row["reference"]), safe_text(row["note"]),
         )
-    if entries:
+    if rows:
         table.add_section()
-        table.add_row("", "", "", "", "", "Net", _kr(sum(signed.get(e.id, 0) for e in entries)), "", "", style="bold")
+        table.add_row("", "", "", "", "", "Net", _kr(sum(row["amount"] for row in rows)), "", "", style="bold")
     return table
 
 
