@@ -94,27 +94,32 @@ def test_user_text_is_never_markup_nor_control_codes(tmp_path):
     assert again.exit_code == 1 and HOSTILE_REFERENCE in again.stderr
 
 
-def test_on_a_real_terminal_user_text_is_still_inert(tmp_path):
-    assert run("init", tmp_path).exit_code == 0
-    ledger = tmp_path / "ledger.toml"
-    assert run("record", "--ledger", ledger, "--date", "2019-03-01", "--line", "skola", "--recipient", "x", "--amount", "5", "--note", HOSTILE_NOTE).exit_code == 0
-    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
-    env.update(COLUMNS="250", TERM="xterm-256color")
+def on_a_terminal(args: list[str], env: dict[str, str], cwd) -> str:
+    """What `ledger ARGS` writes when its stdout and stderr are a terminal (a pseudo-terminal)."""
     primary, secondary = pty.openpty()
-    proc = subprocess.Popen([str(BIN / "ledger"), "list", "--ledger", str(ledger)], stdout=secondary, stderr=secondary, env=env)
+    proc = subprocess.Popen([str(BIN / "ledger"), *args], stdout=secondary, stderr=secondary, env=env, cwd=cwd)
     os.close(secondary)
     chunks = []
     while True:
         try:
             chunk = os.read(primary, 65536)
-        except OSError:
+        except OSError:  # the terminal closes when the program ends
             break
         if not chunk:
             break
         chunks.append(chunk)
     proc.wait(timeout=60)
     os.close(primary)
-    screen = b"".join(chunks).decode("utf-8", "replace")
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_on_a_real_terminal_user_text_is_still_inert(tmp_path):
+    assert run("init", tmp_path).exit_code == 0
+    ledger = tmp_path / "ledger.toml"
+    assert run("record", "--ledger", ledger, "--date", "2019-03-01", "--line", "skola", "--recipient", "x", "--amount", "5", "--note", HOSTILE_NOTE).exit_code == 0
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    env.update(COLUMNS="250", TERM="xterm-256color")
+    screen = on_a_terminal(["list", "--ledger", str(ledger)], env, tmp_path)
     assert "[bold red]alarm[/]" in screen
     assert "\x1b[2J" not in screen and "\x07" not in screen and "\u202e" not in screen
     assert "\\x1b[2J" in screen
@@ -123,21 +128,7 @@ def test_on_a_real_terminal_user_text_is_still_inert(tmp_path):
 def test_no_color_on_a_terminal_means_no_escape_codes(tmp_path):
     env = {k: v for k, v in os.environ.items()}
     env.update(NO_COLOR="1", TERM="xterm-256color")
-    primary, secondary = pty.openpty()
-    proc = subprocess.Popen([str(BIN / "ledger"), "allocate", "2019"], stdout=secondary, stderr=secondary, env=env, cwd=tmp_path)
-    os.close(secondary)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(primary, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    proc.wait(timeout=60)
-    os.close(primary)
-    screen = b"".join(chunks).decode("utf-8", "replace")
+    screen = on_a_terminal(["allocate", "2019"], env, tmp_path)
     assert "9 000 000" in screen and "\x1b" not in screen
 
 

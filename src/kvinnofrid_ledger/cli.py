@@ -202,6 +202,7 @@ LedgerFile = Annotated[
     ),
 ]
 DEFAULT_LEDGER = Path("ledger.toml")
+DryRun = Annotated[bool, typer.Option("--dry-run", help="Validate everything, write nothing.")]
 
 
 class RecordKind(str, enum.Enum):
@@ -233,7 +234,7 @@ def record(
     reference: Annotated[str, typer.Option("--reference", help="Requisition or voucher number; unique in the ledger.")] = "",
     note: Annotated[str, typer.Option("--note", help="Free text.")] = "",
     kind: Annotated[RecordKind, typer.Option("--kind", "-k", help="A payment out, or money paid back.")] = RecordKind.disbursement,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and show the entry, write nothing.")] = False,
+    dry_run: DryRun = False,
     format: Annotated[TextJson, typer.Option("--format", "-f", help="Output format.")] = TextJson.text,
     ledger: LedgerFile = DEFAULT_LEDGER,
     data_dir: DataDir = None,
@@ -256,7 +257,7 @@ def reverse(
     entry_id: Annotated[int, typer.Argument(metavar="ID", help="The id of the entry to cancel.", show_default=False)],
     reason: Annotated[str, typer.Option("--reason", help="Why it is reversed (kept as the reversal's note).", show_default=False)],
     date: Annotated[Optional[str], typer.Option("--date", "-d", help="Date of the reversal [default: the reversed entry's date].", show_default=False)] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and show the entry, write nothing.")] = False,
+    dry_run: DryRun = False,
     format: Annotated[TextJson, typer.Option("--format", "-f", help="Output format.")] = TextJson.text,
     ledger: LedgerFile = DEFAULT_LEDGER,
     data_dir: DataDir = None,
@@ -436,7 +437,7 @@ def export(
 @app.command("import")
 def import_entries(
     file: Annotated[Path, typer.Argument(help="A CSV with the columns of `ledger export --format csv`.", show_default=False, dir_okay=False)],
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate everything, write nothing.")] = False,
+    dry_run: DryRun = False,
     format: Annotated[TextJson, typer.Option("--format", "-f", help="Output format.")] = TextJson.text,
     ledger: LedgerFile = DEFAULT_LEDGER,
     data_dir: DataDir = None,

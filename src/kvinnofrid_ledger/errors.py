@@ -20,3 +20,18 @@ class UserError(Exception):
 
 class RuleBroken(UserError):
     exit_status = RULE_BROKEN
+
+
+def read_input(path, what: str, hint: str = "") -> bytes:
+    """The bytes of a file the user named, or a UserError saying in one line why not; `hint`
+    says where the file should have been, for when it is missing."""
+    from pathlib import Path
+
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such file{f' ({hint})' if hint else ''}") from None
+    except IsADirectoryError:
+        raise UserError(f"{path}: is a folder, not {what}") from None
+    except OSError as error:
+        raise UserError(f"{path}: cannot be read: {error.strerror}") from None

@@ -13,7 +13,7 @@ from types import MappingProxyType
 from typing import Any
 
 from .allocation import allocate_counties
-from .errors import UserError
+from .errors import UserError, read_input
 from .models import TOTAL, AgreementFile, Amendment, CountiesFile, County, Terms, YearTerms, construct
 
 AGREEMENT_FILE = "agreement.toml"
@@ -142,13 +142,9 @@ def terms_from_data(
 
 def _read_toml(path: Path) -> tuple[bytes, dict[str, Any]]:
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise TermsError([f"{path}: no such file (point --data-dir or $KVINNOFRID_LEDGER_DATA at the folder of agreement.toml and counties.toml)"]) from None
-    except IsADirectoryError:
-        raise TermsError([f"{path}: is a folder, not a file"]) from None
-    except OSError as error:
-        raise TermsError([f"{path}: cannot be read: {error.strerror}"]) from None
+        data = read_input(path, "a file", "point --data-dir or $KVINNOFRID_LEDGER_DATA at the folder of agreement.toml and counties.toml")
+    except UserError as error:
+        raise TermsError(list(error.lines)) from None
     try:
         return data, tomllib.loads(data.decode("utf-8"))
     except UnicodeDecodeError as error:

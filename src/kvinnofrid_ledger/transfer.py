@@ -14,7 +14,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import UserError
+from .errors import UserError, read_input
 from .models import DISBURSEMENT, KINDS, REPAYMENT, REVERSAL
 from .record import Draft
 from .reports import EXPORT_FIELDS, ExportedEntry
@@ -237,15 +237,9 @@ def import_csv(
 
     name = str(csv_path)
     try:
-        text = Path(csv_path).read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise UserError(f"{name}: no such file") from None
-    except IsADirectoryError:
-        raise UserError(f"{name}: is a folder, not a CSV file") from None
+        text = read_input(csv_path, "a CSV file").decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise UserError(f"{name}: not UTF-8 text (byte {error.start})") from None
-    except OSError as error:
-        raise UserError(f"{name}: cannot be read: {error.strerror}") from None
     if progress:
         progress("reading the CSV")
     rows = parse_import_csv(text, name)
