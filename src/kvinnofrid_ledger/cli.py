@@ -16,7 +16,17 @@ import typer
 from typer.core import TyperGroup
 
 from .errors import UserError
-from .render import Format
+
+
+class Format(str, enum.Enum):
+    """Every output format a command may offer; each command accepts a subset (see _formats).
+    Defined here rather than in render.py, so that `--help` need not import the renderers."""
+
+    table = "table"
+    text = "text"
+    json = "json"
+    csv = "csv"
+    toml = "toml"
 
 # typer re-exports click's BadParameter but not its base class; find the base by name so that
 # this works whether typer vendors click or depends on it.

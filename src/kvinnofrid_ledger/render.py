@@ -10,7 +10,6 @@ import contextlib
 import csv
 import dataclasses
 import datetime
-import enum
 import io
 import json
 import os
@@ -18,16 +17,6 @@ import re
 import sys
 from collections.abc import Iterable, Mapping
 from typing import IO, Any
-
-
-class Format(str, enum.Enum):
-    """Every output format a command may offer; each command accepts a subset."""
-
-    table = "table"
-    text = "text"
-    json = "json"
-    csv = "csv"
-    toml = "toml"
 
 
 # --- JSON ------------------------------------------------------------------------------------
