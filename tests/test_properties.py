@@ -145,3 +145,12 @@ def test_any_edit_reads_the_same_on_both_paths(entries, data):
     if fast is None:
         return  # the reference parser decides; nothing to compare
     assert [raw.table for raw in fast] == tomllib.loads(edited).get("entry", [])
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(tables, min_size=1, max_size=4))
+def test_a_batch_is_written_as_its_entries_one_by_one(entries):
+    from kvinnofrid_ledger.ledger_text import entries_toml
+
+    hashed = [dict(table, hash="f" * 64) for table in entries]
+    assert entries_toml(hashed) == "".join(entry_toml(table) for table in hashed)

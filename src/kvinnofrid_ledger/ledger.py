@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import UserError
-from .ledger_text import LEDGER_HEADER, RawEntry, entry_toml, parse_ledger_text
+from .ledger_text import LEDGER_HEADER, RawEntry, entries_toml, parse_ledger_text
 from .models import KINDS, REVERSAL, Entry, Problem
 
 LEDGER_FILE = "ledger.toml"
@@ -267,7 +267,7 @@ def open_for_append(path: str | os.PathLike) -> Iterator[LockedFile]:
 
 
 def serialize_entries(entries: list[Entry]) -> bytes:
-    return "".join(entry_toml(entry_table(entry)) for entry in entries).encode("utf-8")
+    return entries_toml([entry_table(entry) for entry in entries]).encode("utf-8")
 
 
 def create_empty_ledger(path: str | os.PathLike) -> None:

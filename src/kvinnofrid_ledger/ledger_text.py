@@ -154,9 +154,24 @@ def parse_ledger_text(text: str) -> tuple[list[RawEntry], list[Problem]]:
 # --- writing -----------------------------------------------------------------------------------
 
 
-def entry_toml(table: dict[str, Any]) -> str:
-    """One entry as the text appended to the file: a blank line, then its [[entry]] table."""
+def entries_toml(tables: list[dict[str, Any]]) -> str:
+    """Entries as the text appended to the file: each a blank line, then its [[entry]] table.
+
+    One tomli-w call for the whole batch: tomli-w first tries each array element as an inline
+    table, and stops trying at the first that does not fit on a line (every entry, whose hash
+    alone takes 64 characters), instead of rendering every entry twice.
+    """
     import tomli_w
 
-    ordered = {key: table[key] for key in KEY_ORDER if table.get(key) is not None}
-    return "\n" + tomli_w.dumps({"entry": [ordered]})
+    if not tables:
+        return ""
+    ordered = [{key: table[key] for key in KEY_ORDER if table.get(key) is not None} for table in tables]
+    text = "\n" + tomli_w.dumps({"entry": ordered})
+    if not text.startswith("\n[[entry]]\n"):  # pragma: no cover - only if an entry fit on one line
+        raise ValueError("an entry did not serialise as an [[entry]] table")
+    return text
+
+
+def entry_toml(table: dict[str, Any]) -> str:
+    """One entry as the text appended to the file."""
+    return entries_toml([table])

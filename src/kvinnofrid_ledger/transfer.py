@@ -60,9 +60,9 @@ def export_csv(entries: list[ExportedEntry]) -> str:
 def export_toml(entries) -> str:
     """The entries in the ledger's own layout (amounts unsigned, as recorded)."""
     from .ledger import entry_table
-    from .ledger_text import entry_toml
+    from .ledger_text import entries_toml
 
-    return "".join(entry_toml(entry_table(entry)) for entry in entries).lstrip("\n")
+    return entries_toml([entry_table(entry) for entry in entries]).lstrip("\n")
 
 
 def write_atomically(path: str | os.PathLike, text: str) -> None:
