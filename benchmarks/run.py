@@ -33,10 +33,6 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
-from generate import write_all  # noqa: E402
-
 BIN = Path(sys.executable).parent
 
 
@@ -151,7 +147,9 @@ def _env(cache: Path) -> dict[str, str]:
 def run_size(n: int, root: Path, peers: dict[str, str], repeat: int) -> dict:
     folder = root / f"n{n}"
     say(f"N = {n}: generating the ledgers ...")
-    write_all(n, folder)
+    # In a process of its own: a child's peak RSS (ru_maxrss) starts from what its parent held
+    # when it was spawned, so the runner itself must stay small for the figures to be the child's.
+    subprocess.run([sys.executable, str(HERE / "generate.py"), str(n), str(folder)], check=True)
     commands = plan(n, folder, peers)
     env = _env(folder / "cache")
     # One untimed run of each first: the terms' validation marker and the OS page cache are warm,
@@ -171,7 +169,8 @@ def run_size(n: int, root: Path, peers: dict[str, str], repeat: int) -> dict:
         "ledger_bytes": (folder / "ledger.toml").stat().st_size,
         "median_seconds": {name: statistics.median(values) for name, values in samples.items()},
         "samples": samples,
-        "peak_rss_kib": {name: max(values) for name, values in rss.items()},
+        "peak_rss_kib": {name: statistics.median(values) for name, values in rss.items()},
+        "peak_rss_kib_samples": rss,
     }
 
 
@@ -191,7 +190,7 @@ def table(results: list[dict]) -> str:
             rows.append([f"check ÷ {peer}"] + [
                 f"{r['median_seconds']['check'] / r['median_seconds'][peer]:.2f}×" if peer in r["median_seconds"] else "–" for r in results
             ])
-    rows.append(["peak RSS of check"] + [f"{r['peak_rss_kib']['check'] / 1024:.0f} MiB" for r in results])
+    rows.append(["peak RSS of check (median)"] + [f"{r['peak_rss_kib']['check'] / 1024:.0f} MiB" for r in results])
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = ["| " + " | ".join(cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(row)) + " |" for row in rows]
     lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Optional
 
 from typing_extensions import TypedDict  # pydantic describes only this TypedDict on Python < 3.12
 
-from .balances import net_totals, signed_amounts
+from .balances import YearTotals, net_totals, signed_amounts
 from .models import TOTAL
 
 if TYPE_CHECKING:
@@ -109,23 +109,16 @@ def _county(code: str, name: str, allocated: int, disbursed: int) -> CountyStatu
     return CountyStatus(code, name, allocated, disbursed, allocated - disbursed, percent(disbursed, allocated))
 
 
-class _NoTotals:
-    counties: dict = {}
-    lines: dict = {}
-    pots: dict = {}
-    total = 0
-
-
 def status(ledger: Ledger, terms: Terms, year: int, ledger_ok: bool = True) -> YearStatus:
     """Budget versus actual for `year` (inside the period)."""
-    totals = net_totals(ledger.entries, terms).get(year, _NoTotals())
+    totals = net_totals(ledger.entries, terms).get(year) or YearTotals(year)
     return _year_status(terms, year, totals, ledger_ok)
 
 
 def period_status(ledger: Ledger, terms: Terms, ledger_ok: bool = True) -> PeriodStatus:
     """Budget versus actual for every year, and summed over the period."""
     by_year = net_totals(ledger.entries, terms)
-    years = tuple(_year_status(terms, year, by_year.get(year, _NoTotals()), ledger_ok) for year in terms.years)
+    years = tuple(_year_status(terms, year, by_year.get(year) or YearTotals(year), ledger_ok) for year in terms.years)
     pots = tuple(
         _pot(first.id, sum(y.pots[i].ceiling for y in years), sum(y.pots[i].disbursed for y in years))
         for i, first in enumerate(years[0].pots)
