@@ -107,6 +107,7 @@ TableJsonCsv = _formats("table", "json", "csv")
 TableJson = _formats("table", "json")
 TextJson = _formats("text", "json")
 CsvJsonToml = _formats("csv", "json", "toml")
+TextOrJson = Annotated[TextJson, typer.Option("--format", "-f", help="Output format.")]
 
 
 def _fmt(choice: enum.Enum) -> Format:
@@ -245,7 +246,7 @@ def record(
     note: Annotated[str, typer.Option("--note", help="Free text.")] = "",
     kind: Annotated[RecordKind, typer.Option("--kind", "-k", help="A payment out, or money paid back.")] = RecordKind.disbursement,
     dry_run: DryRun = False,
-    format: Annotated[TextJson, typer.Option("--format", "-f", help="Output format.")] = TextJson.text,
+    format: TextOrJson = TextJson.text,
     ledger: LedgerFile = DEFAULT_LEDGER,
     data_dir: DataDir = None,
 ) -> None:
@@ -268,7 +269,7 @@ def reverse(
     reason: Annotated[str, typer.Option("--reason", help="Why it is reversed (kept as the reversal's note).", show_default=False)],
     date: Annotated[Optional[str], typer.Option("--date", "-d", help="Date of the reversal [default: the reversed entry's date].", show_default=False)] = None,
     dry_run: DryRun = False,
-    format: Annotated[TextJson, typer.Option("--format", "-f", help="Output format.")] = TextJson.text,
+    format: TextOrJson = TextJson.text,
     ledger: LedgerFile = DEFAULT_LEDGER,
     data_dir: DataDir = None,
 ) -> None:
@@ -284,7 +285,7 @@ def reverse(
 
 @app.command()
 def check(
-    format: Annotated[TextJson, typer.Option("--format", "-f", help="Output format.")] = TextJson.text,
+    format: TextOrJson = TextJson.text,
     expect_head: Annotated[Optional[str], typer.Option("--expect-head", help="Also fail unless the entry with this hash is still in the ledger.", show_default=False)] = None,
     ledger: LedgerFile = DEFAULT_LEDGER,
     data_dir: DataDir = None,
@@ -448,7 +449,7 @@ def export(
 def import_entries(
     file: Annotated[Path, typer.Argument(help="A CSV with the columns of `ledger export --format csv`.", show_default=False, dir_okay=False)],
     dry_run: DryRun = False,
-    format: Annotated[TextJson, typer.Option("--format", "-f", help="Output format.")] = TextJson.text,
+    format: TextOrJson = TextJson.text,
     ledger: LedgerFile = DEFAULT_LEDGER,
     data_dir: DataDir = None,
 ) -> None:

@@ -23,11 +23,9 @@ from typing import IO, Any
 
 
 def jsonable(value: Any) -> Any:
-    """Dataclasses, NamedTuples, mappings and tuples as plain JSON values; dates as ISO text."""
+    """Dataclasses, mappings and tuples as plain JSON values; dates as ISO text."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, tuple) and hasattr(value, "_asdict"):
-        return {key: jsonable(item) for key, item in value._asdict().items()}
     if isinstance(value, Mapping):
         return {str(key): jsonable(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):

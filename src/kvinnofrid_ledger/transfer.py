@@ -39,22 +39,16 @@ def restore(cell: str) -> str:
 
 
 def export_csv(entries: list[ExportedEntry]) -> str:
-    """RFC 4180: a header row, CRLF line ends, quotes where needed; empty cell for a missing value."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(EXPORT_FIELDS)
-    for entry in entries:
-        row = []
-        for name in EXPORT_FIELDS:
-            value = entry[name]
-            if value is None:
-                row.append("")
-            elif name in TEXT_COLUMNS:
-                row.append(neutralise(value))
-            else:
-                row.append(str(value))
-        writer.writerow(row)
-    return buffer.getvalue()
+    """RFC 4180 (see render.csv_text); an empty cell for a missing value, text cells neutralised."""
+    from .render import csv_text
+
+    def cells(entry: ExportedEntry) -> list[str]:
+        return [
+            "" if entry[name] is None else neutralise(entry[name]) if name in TEXT_COLUMNS else str(entry[name])
+            for name in EXPORT_FIELDS
+        ]
+
+    return csv_text(EXPORT_FIELDS, map(cells, entries))
 
 
 def export_toml(entries) -> str:
