@@ -142,3 +142,34 @@ def test_record_check_list_reverse_as_installed_scripts(tmp_path):
     assert check.exit_code == 0 and "ok: 2 entries" in check.stdout
     listing = run_script("list", "--format", "json", cwd=tmp_path)
     assert [e["amount"] for e in json.loads(listing.stdout)["entries"]] == [600_000, -600_000]
+
+
+def test_json_carries_hostile_text_exactly_but_inert(tmp_path):
+    assert run("init", tmp_path).exit_code == 0
+    ledger = tmp_path / "ledger.toml"
+    note = HOSTILE_NOTE + " \x7f \x9b31m \u2028"
+    assert run("record", "--ledger", ledger, "--date", "2019-03-01", "--line", "skola", "--recipient", "x", "--amount", "5", "--note", note).exit_code == 0
+    for args in (["export", "--format", "json"], ["list", "--format", "json"]):
+        out = run(*args, "--ledger", ledger).stdout
+        assert json.loads(out)["entries"][0]["note"] == note  # the same value ...
+        assert not any(c in out for c in "\x1b\x07\x7f\x9b\u202e\u2028")  # ... written inertly
+
+
+def test_csv_is_exact_in_a_pipe_and_inert_on_a_terminal(tmp_path):
+    assert run("init", tmp_path).exit_code == 0
+    ledger = tmp_path / "ledger.toml"
+    assert run("record", "--ledger", ledger, "--date", "2019-03-01", "--line", "skola", "--recipient", "x", "--amount", "5", "--note", HOSTILE_NOTE).exit_code == 0
+    piped = run("export", "--ledger", ledger).stdout
+    assert HOSTILE_NOTE in piped  # a file or a pipe gets the exact text, for the round trip
+    screen = on_a_terminal(["export", "--ledger", str(ledger)], dict(os.environ), tmp_path)
+    assert "\x1b[2J" not in screen and "\x07" not in screen and "\u202e" not in screen
+    assert "\\x1b[2J" in screen and "id,kind,date" in screen
+
+
+def test_import_on_a_terminal_shows_progress_and_ends_cleanly(tmp_path):
+    assert run("init", tmp_path).exit_code == 0
+    rows = "".join(f"disbursement,2019-05-01,2019,samverkan,SKL,10,I-{n}\n" for n in range(300))
+    (tmp_path / "batch.csv").write_text("kind,date,year,line,recipient,amount,reference\n" + rows, encoding="utf-8")
+    screen = on_a_terminal(["import", "batch.csv", "--ledger", "ledger.toml"], dict(os.environ), tmp_path)
+    assert "imported 300 entries" in screen
+    assert run("check", "--ledger", tmp_path / "ledger.toml").exit_code == 0

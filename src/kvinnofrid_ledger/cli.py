@@ -115,7 +115,19 @@ def _fmt(choice: enum.Enum) -> Format:
 
 
 def _print(text: str) -> None:
+    """Data to stdout: exact for a file or a pipe; on a terminal, user text cannot act on it."""
+    if sys.stdout.isatty():
+        from .render import safe_document
+
+        text = safe_document(text)
     sys.stdout.write(text)
+
+
+def _message(text: str) -> None:
+    """A message (not data) to stderr, with any user text in it made inert."""
+    from .render import safe_text
+
+    print(safe_text(text), file=sys.stderr)
 
 
 def _print_tables(tables: list) -> None:
@@ -192,12 +204,9 @@ def init(
 
     written = init_folder(directory, data_dir)
     for path in written:
-        print(f"wrote {path}", file=sys.stderr)
+        _message(f"wrote {path}")
     folder = directory.resolve()
-    print(
-        f"use them with: export KVINNOFRID_LEDGER_DATA={folder} KVINNOFRID_LEDGER_FILE={folder / 'ledger.toml'}",
-        file=sys.stderr,
-    )
+    _message(f"use them with: export KVINNOFRID_LEDGER_DATA={folder} KVINNOFRID_LEDGER_FILE={folder / 'ledger.toml'}")
 
 
 # --- the ledger -------------------------------------------------------------------------------
@@ -231,7 +240,7 @@ def _report_appended(entries: list, fmt: Format, dry_run: bool) -> None:
         verb = "would record" if dry_run else "recorded"
         _print(f"{verb} entry {entry.id}: hash {entry.hash}\n")
     if dry_run:
-        print("dry run: nothing was written", file=sys.stderr)
+        _message("dry run: nothing was written")
 
 
 @app.command()
@@ -365,10 +374,9 @@ def _checked(ledger_path: Path, terms):
     book = read_ledger(ledger_path)
     problems = run_checks(book, terms)
     if problems:
-        print(
+        _message(
             f"warning: {ledger_path} fails `ledger check` ({len(problems)} problem{'s' if len(problems) > 1 else ''}); "
-            "the figures below are of the entries as read",
-            file=sys.stderr,
+            "the figures below are of the entries as read"
         )
     return book, not problems
 
@@ -442,7 +450,7 @@ def export(
         from .transfer import write_atomically
 
         write_atomically(output, text)
-        print(f"wrote {output}", file=sys.stderr)
+        _message(f"wrote {output}")
 
 
 @app.command("import")
@@ -479,7 +487,7 @@ def import_entries(
         ids = f" (ids {entries[0].id}–{entries[-1].id}); head {entries[-1].hash}" if entries else ""
         _print(f"{verb} {len(entries)} entr{'y' if len(entries) == 1 else 'ies'}{ids}\n")
     if dry_run:
-        print("dry run: nothing was written", file=sys.stderr)
+        _message("dry run: nothing was written")
 
 
 class SchemaName(str, enum.Enum):

@@ -35,8 +35,15 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+# json.dumps escapes C0 controls but writes DEL, C1 controls and the invisible formatting characters
+# as they are; inside a JSON string each may as well be written \uXXXX, which parses the same.
+_JSON_INVISIBLE = re.compile("[\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
 def dumps_json(value: Any) -> str:
-    return json.dumps(jsonable(value), ensure_ascii=False, indent=2) + "\n"
+    """JSON for scripts: UTF-8, indented, and nothing in it that a terminal would act on."""
+    text = json.dumps(jsonable(value), ensure_ascii=False, indent=2)
+    return _JSON_INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
 
 
 # --- CSV (RFC 4180: comma, double quotes where needed, CRLF line ends, UTF-8) ---------------
@@ -65,6 +72,16 @@ def safe_text(text: str) -> str:
     """User text (a note, a reference) made inert for a terminal: control characters are shown
     as escapes (\\x1b, \\u202e) instead of being sent to it."""
     return _UNSAFE.sub(_escape, text)
+
+
+# The same, but for a whole document shown on a terminal: its own line ends stay.
+_UNSAFE_IN_DOCUMENT = re.compile("\r(?!\n)|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def safe_document(text: str) -> str:
+    """A CSV or TOML document made inert for a terminal, its line structure kept. Used only when
+    stdout is a terminal: a file or a pipe gets the exact bytes."""
+    return _UNSAFE_IN_DOCUMENT.sub(_escape, text)
 
 
 def _escape(match: re.Match) -> str:
