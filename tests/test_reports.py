@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 
 import jsonschema
 import pytest
@@ -305,3 +304,12 @@ def test_schema_without_a_name_gives_all_and_a_wrong_name_is_exit_2():
     bad = dict(run("allocate", "2019", "--format", "json").json(), total="9000000")
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(bad, everything["allocate"])
+
+
+def test_import_cannot_write_what_check_would_reject(tmp_path, ledger):
+    """A disbursement naming an entry it `reverses` is a fields problem for check, so import refuses it."""
+    csv_file = tmp_path / "x.csv"
+    csv_file.write_text("kind,date,year,line,amount,county,reverses,reference\ndisbursement,2019-03-01,2019,rss,5,04,1,Q-1\n", encoding="utf-8")
+    before = ledger.read_bytes()
+    assert_one_line_error(run("import", csv_file, "--ledger", ledger), 2, "x.csv:2", "only a reversal")
+    assert ledger.read_bytes() == before

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from .checks import INPUT_RULES, INTEGRITY_RULES, RULES_FOR_NEW_ENTRIES, new_or_worse, run_checks
 from .errors import RuleBroken, UserError
-from .ledger import GENESIS, Ledger, entry_hash, entry_table, open_for_append, serialize_entries
+from .ledger import GENESIS, Ledger, build_entry, entry_hash, entry_table, open_for_append, serialize_entries
 from .ledger_index import read_with_index, save_index, stale
 from .ledger_text import RawEntry
 from .models import DISBURSEMENT, REVERSAL, County, Entry, Problem, Terms
@@ -72,11 +72,14 @@ def chain_drafts(ledger: Ledger, drafts: list[Draft]) -> list[Entry]:
 
 
 def extended(ledger: Ledger, entries: list[Entry]) -> Ledger:
-    """The ledger as it would be with `entries` appended."""
+    """The ledger as it would be with `entries` appended, read back as `check` would read it:
+    each new entry's table goes through the same build step, so a field that `check` would
+    reject (a disbursement naming an entry it `reverses`, say) is a problem here too."""
     raw = tuple(RawEntry(entry.lineno, entry_table(entry)) for entry in entries)
+    problems = [problem for item in raw for problem in build_entry(item)[1]]
     lines = sum(2 + len(r.table) for r in raw)
     return Ledger(
-        ledger.path, ledger.raw + raw, ledger.entries + tuple(entries), ledger.problems,
+        ledger.path, ledger.raw + raw, ledger.entries + tuple(entries), ledger.problems + tuple(problems),
         ledger.line_count + lines, ledger.base_count, ledger.base_head,
     )
 
@@ -179,15 +182,22 @@ def reversal_draft(ledger: Ledger, target_id: int, reason: str, date: datetime.d
     )
 
 
-def parse_date(text: str, option: str = "--date") -> datetime.date:
-    """A calendar date written YYYY-MM-DD, and nothing else."""
+def iso_date(text: str) -> datetime.date | None:
+    """A calendar date written YYYY-MM-DD, and nothing else (not 20190315, not 2019-W11-5)."""
     value = text.strip()
     if len(value) == 10 and value[4] == "-" and value[7] == "-" and (value[:4] + value[5:7] + value[8:]).isdigit():
         try:
             return datetime.date.fromisoformat(value)
         except ValueError:
-            pass
-    raise UserError(f"{option} {text!r} is not a date; write YYYY-MM-DD, such as 2019-03-15")
+            return None
+    return None
+
+
+def parse_date(text: str, option: str = "--date") -> datetime.date:
+    when = iso_date(text)
+    if when is None:
+        raise UserError(f"{option} {text!r} is not a date; write YYYY-MM-DD, such as 2019-03-15")
+    return when
 
 
 def _fold(text: str) -> str:

@@ -7,7 +7,6 @@ on the way in, so that an export can be re-imported without losing or changing a
 from __future__ import annotations
 
 import csv
-import datetime
 import io
 import os
 import tempfile
@@ -16,7 +15,7 @@ from pathlib import Path
 
 from .errors import UserError, read_input
 from .models import DISBURSEMENT, KINDS, REPAYMENT, REVERSAL
-from .record import Draft
+from .record import Draft, iso_date
 from .reports import EXPORT_FIELDS, ExportedEntry
 
 TEXT_COLUMNS = frozenset({"kind", "line", "county", "recipient", "reference", "note", "hash"})
@@ -153,13 +152,8 @@ def _row(row: dict[str, str], lineno: int, name: str, problems: list[str]) -> Im
     kind = text("kind") or ""
     if kind not in KINDS:
         bad("kind", f"{kind!r} is not one of {', '.join(KINDS)}")
-    date_text = row["date"].strip()
-    date = None
-    try:
-        if len(date_text) != 10:
-            raise ValueError
-        date = datetime.date.fromisoformat(date_text)
-    except ValueError:
+    date = iso_date(row["date"])
+    if date is None:
         bad("date", f"{row['date']!r} is not a date YYYY-MM-DD")
     year = _integer(row["year"], "year", bad)
     amount = _integer(row["amount"], "amount", bad)
