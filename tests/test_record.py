@@ -229,3 +229,18 @@ def test_reverse_bad_input(ledger, args, words):
     before = ledger.read_bytes()
     assert_one_line_error(run("reverse", *args, "--ledger", ledger), 2, words)
     assert ledger.read_bytes() == before
+
+
+@pytest.mark.parametrize("option", ["--note", "--reference", "--recipient", "--line"])
+def test_text_that_is_not_utf8_is_refused_cleanly(tmp_path, option):
+    from conftest import run_script
+
+    assert run("init", tmp_path).exit_code == 0
+    before = (tmp_path / "ledger.toml").read_bytes()
+    options = {"--date": "2019-03-01", "--line": "skola", "--recipient": "x", "--amount": "5", option: "bad \udcff byte"}
+    args = [part for pair in options.items() for part in pair]
+    result = run_script("record", *args, cwd=tmp_path)  # argv bytes \xff arrive as a lone surrogate
+    assert_one_line_error(result, 2, option, "not valid UTF-8")
+    assert (tmp_path / "ledger.toml").read_bytes() == before
+    reverse = run_script("reverse", "1", "--reason", "bad \udcff", cwd=tmp_path)
+    assert reverse.exit_code in (1, 2) and "Traceback" not in reverse.stderr

@@ -158,6 +158,7 @@ def _describe(problem: Problem, entries: list[Entry], labels: list[str] | None) 
 def reversal_draft(ledger: Ledger, target_id: int, reason: str, date: datetime.date | None) -> Draft:
     """A reversal that cancels entry `target_id` in full: same year, line, county or recipient,
     amount and reference; dated as the entry it cancels unless a date is given."""
+    _check_text("--reason", reason)
     if not reason.strip():
         raise UserError("--reason must say why the entry is reversed")
     target = next((entry for entry in ledger.entries if entry.id == target_id), None)
@@ -180,6 +181,16 @@ def reversal_draft(ledger: Ledger, target_id: int, reason: str, date: datetime.d
         recipient=target.recipient,
         reverses=target.id,
     )
+
+
+def _check_text(option: str, value: str | None) -> None:
+    """Text from the command line is stored as UTF-8: bytes that are not UTF-8 (which Python
+    hands over as lone surrogates) are refused here, before anything is hashed or written."""
+    if value is not None:
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise UserError(f"{option} is not valid UTF-8 text; check the terminal's or the script's encoding") from None
 
 
 def iso_date(text: str) -> datetime.date | None:
@@ -245,6 +256,8 @@ def disbursement_draft(
     """A disbursement or repayment from the options of `ledger record`, checked as input."""
     from .money import AmountError, parse_kronor
 
+    for option, value in (("--line", line), ("--county", county), ("--recipient", recipient), ("--reference", reference), ("--note", note)):
+        _check_text(option, value)
     when = parse_date(date)
     try:
         kronor = parse_kronor(amount)
