@@ -1,0 +1,38 @@
+"""A command imports only what it needs: no pydantic or rich where they are not used.
+(What this costs in seconds is measured in benchmarks/, not asserted here.)"""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+PROBE = """
+import sys
+sys.argv = ["ledger", *{args!r}]
+from kvinnofrid_ledger.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+print(sorted(m for m in ("pydantic", "rich", "tomli_w") if m in sys.modules), file=sys.stderr)
+"""
+
+
+def loaded(args, tmp_path) -> list[str]:
+    env = {**os.environ, "KVINNOFRID_LEDGER_CACHE": str(tmp_path / "cache")}
+    runs = [subprocess.run([sys.executable, "-c", PROBE.format(args=args)], capture_output=True, text=True, env=env, cwd=tmp_path) for _ in range(2)]
+    return runs[-1].stderr.strip().splitlines()[-1]  # the second run, once the terms are known to be valid
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], ["allocate", "2019", "--format", "json"], ["allocate", "--format", "csv"], ["check"], ["check", "--format", "json"], ["export"]],
+)
+def test_fast_paths_load_neither_pydantic_nor_rich(tmp_path, args):
+    (tmp_path / "ledger.toml").write_text("")
+    assert loaded(args, tmp_path) == "[]"
+
+
+def test_tables_load_rich(tmp_path):
+    assert loaded(["allocate", "2019"], tmp_path) == "['rich']"
