@@ -17,9 +17,11 @@ import datetime
 import hashlib
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 
 from .ledger import Ledger, parse_ledger
+from .ledger_text import RawEntry
 from .models import Entry
 
 FORMAT = 1
@@ -47,9 +49,9 @@ def read_with_index(data: bytes, path: str) -> Ledger:
     if tail.problems and any(p.rule == "syntax" for p in tail.problems):
         return parse_ledger(data, path)  # let the whole file say where it is broken
     offset = index["line_count"]
-    raw = tuple(type(r)(r.lineno + offset, r.table) for r in tail.raw)
+    raw = tuple(RawEntry(r.lineno + offset, r.table) for r in tail.raw)
     tail_entries = tuple(e._replace(lineno=e.lineno + offset) for e in tail.entries)
-    problems = tuple(p.__class__(p.rule, p.message, p.entry, (p.lineno or 0) + offset or None, p.subject, p.excess) for p in tail.problems)
+    problems = tuple(replace(p, lineno=p.lineno + offset) if p.lineno else p for p in tail.problems)
     return Ledger(
         path=path,
         raw=raw,

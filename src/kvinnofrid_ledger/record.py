@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 from .checks import INPUT_RULES, INTEGRITY_RULES, RULES_FOR_NEW_ENTRIES, new_or_worse, run_checks
 from .errors import RuleBroken, UserError
-from .ledger import GENESIS, Ledger, build_entry, entry_hash, entry_table, open_for_append, serialize_entries
+from .ledger import GENESIS, Ledger, build_entry, entry_hash, entry_table, open_for_append
 from .ledger_index import read_with_index, save_index, stale
-from .ledger_text import RawEntry
+from .ledger_text import RawEntry, entries_toml
 from .models import DISBURSEMENT, REVERSAL, County, Entry, Problem, Terms
 
 
@@ -131,7 +131,7 @@ def append_drafts(
             raise RuleBroken(*[_describe(problem, entries, labels) + "; nothing was recorded" for problem in refused])
         if not dry_run and entries:
             step("writing")
-            appended = serialize_entries(entries)
+            appended = entries_toml([raw.table for raw in after.raw[len(ledger.raw):]]).encode("utf-8")
             handle.append(appended)
             _maybe_index(path, data + appended, after)
     return entries

@@ -52,10 +52,9 @@ def export_csv(entries: list[ExportedEntry]) -> str:
 
 def export_toml(entries) -> str:
     """The entries in the ledger's own layout (amounts unsigned, as recorded)."""
-    from .ledger import entry_table
-    from .ledger_text import entries_toml
+    from .ledger import serialize_entries
 
-    return entries_toml([entry_table(entry) for entry in entries]).lstrip("\n")
+    return serialize_entries(entries).decode("utf-8").lstrip("\n")
 
 
 def write_atomically(path: str | os.PathLike, text: str) -> None:
