@@ -82,7 +82,10 @@ def _validated_marker(agreement: bytes, counties: bytes) -> Path | None:
 
     from . import __version__
 
-    digest = hashlib.sha256(b"\0".join([__version__.encode(), agreement, counties])).hexdigest()
+    digest = hashlib.sha256()
+    for part in (__version__.encode(), agreement, counties):  # each length-prefixed: no two splits collide
+        digest.update(b"%d:" % len(part) + part)
+    digest = digest.hexdigest()
     return folder / f"terms-validated-{digest}"
 
 
