@@ -107,6 +107,7 @@ TableJsonCsv = _formats("table", "json", "csv")
 TableJson = _formats("table", "json")
 TextJson = _formats("text", "json")
 CsvJsonToml = _formats("csv", "json", "toml")
+ExportFormat = _formats("csv", "json", "toml", "sie", "hledger", "beancount")
 TextOrJson = Annotated[TextJson, typer.Option("--format", "-f", help="Output format.")]
 
 
@@ -412,12 +413,15 @@ def status(
 
 @app.command()
 def export(
-    format: Annotated[CsvJsonToml, typer.Option("--format", "-f", help="Output format.")] = CsvJsonToml.csv,
+    format: Annotated[ExportFormat, typer.Option("--format", "-f", help="Output format; sie (SIE 4I, e.g. -o kvinnofrid-2019.si), hledger and beancount are for the books.")] = ExportFormat.csv,
     year: Annotated[Optional[int], typer.Option("--year", "-y", help="Only entries of this budget year.", show_default=False)] = None,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to FILE (atomically) instead of stdout.", dir_okay=False, show_default=False)] = None,
     ledger: LedgerFile = DEFAULT_LEDGER,
+    data_dir: DataDir = None,
 ) -> None:
-    """Every entry with all its fields; in csv and json, `amount` is signed (summing it gives the net)."""
+    """Every entry with all its fields; in csv and json, `amount` is signed (summing it gives the net).
+
+    sie, hledger and beancount put the entries into the books (see README "Into the books")."""
     from .errors import RuleBroken
     from .ledger import read_ledger
 
@@ -426,6 +430,8 @@ def export(
         first = book.problems[0]
         where = f"{ledger}:{first.lineno}" if first.lineno else str(ledger)
         raise RuleBroken(f"{where}: {first.message}; {len(book.problems)} problem(s) keep entries from being read, so nothing is exported (see `ledger check`)")
+    if format.value in ("sie", "hledger", "beancount"):
+        return _export_books(book, format.value, year, output, data_dir)
     fmt = _fmt(format)
     if fmt is Format.toml:
         from .transfer import export_toml
@@ -451,6 +457,40 @@ def export(
 
         write_atomically(output, text)
         _message(f"wrote {output}")
+
+
+def _export_books(book, format: str, year: Optional[int], output: Optional[Path], data_dir: Optional[Path]) -> None:
+    """The books' formats: SIE 4I (code page 437 bytes), hledger and beancount journals (UTF-8)."""
+    from .terms import load_terms
+    from .transfer import write_atomically
+
+    terms = load_terms(data_dir)
+    if year is not None and year not in terms.years:
+        raise UserError(f"year {year} is outside the agreement's period {terms.period_text}")
+    entries = [entry for entry in book.entries if year is None or entry.year == year]
+    if format == "sie":
+        import datetime
+
+        from .books import export_sie, load_books
+
+        if output is None and sys.stdout.isatty():
+            raise UserError(f"--format sie writes code page 437 bytes for an accounting program, not text for a terminal; give --output FILE (e.g. kvinnofrid-{year or 'all'}.si) or pipe it")
+        data = export_sie(entries, book.entries, terms, load_books(terms, data_dir), year, datetime.date.today(), book.head)
+        if output is None:
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+            return
+    else:
+        from . import journals
+
+        writer = journals.export_hledger if format == "hledger" else journals.export_beancount
+        text = writer(entries, book.entries, terms, year, book.head)
+        if output is None:
+            _print(text)
+            return
+        data = text.encode("utf-8")
+    write_atomically(output, data)
+    _message(f"wrote {output}")
 
 
 @app.command("import")

@@ -57,9 +57,9 @@ def export_toml(entries) -> str:
     return serialize_entries(entries).decode("utf-8").lstrip("\n")
 
 
-def write_atomically(path: str | os.PathLike, text: str) -> None:
-    """Write `text` to a temporary file beside `path`, fsync it, then rename it into place: a
-    reader sees the old file or the whole new one, never half of it."""
+def write_atomically(path: str | os.PathLike, text: str | bytes) -> None:
+    """Write `text` (UTF-8) or bytes to a temporary file beside `path`, fsync it, then rename it into
+    place: a reader sees the old file or the whole new one, never half of it."""
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     try:
@@ -67,8 +67,8 @@ def write_atomically(path: str | os.PathLike, text: str) -> None:
     except OSError as error:
         raise UserError(f"{target}: cannot write there: {error.strerror}") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8") if isinstance(text, str) else text)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, target)
