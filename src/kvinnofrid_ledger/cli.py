@@ -476,6 +476,9 @@ def _export_books(book, format: str, year: Optional[int], output: Optional[Path]
         if output is None and sys.stdout.isatty():
             raise UserError(f"--format sie writes code page 437 bytes for an accounting program, not text for a terminal; give --output FILE (e.g. kvinnofrid-{year or 'all'}.si) or pipe it")
         data = export_sie(entries, book.entries, terms, load_books(terms, data_dir), year, datetime.date.today(), book.head)
+        dated = sorted({entry.date.year for entry in entries})
+        if len(dated) > 1:
+            _message(f"note: the vouchers are dated (by payment date) in {dated[0]}–{dated[-1]}; #RAR declares each of those years")
         if output is None:
             sys.stdout.buffer.write(data)
             sys.stdout.flush()

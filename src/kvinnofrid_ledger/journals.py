@@ -136,7 +136,8 @@ def export_hledger(entries, all_entries, terms: Terms, year: int | None = None, 
     for name in _accounts(entries, terms, year):
         out.append(f"account {name}")
     for budget_year in _budget_years(terms, year):
-        out += ["", f"~ yearly from {budget_year}-01-01 to {budget_year + 1}-01-01  budget {budget_year}"]
+        # no description after the period: ledger-cli would read it as part of the period
+        out += ["", f"~ yearly from {budget_year}-01-01 to {budget_year + 1}-01-01", f"    ; budget {budget_year}"]
         out += [f"    {account}  {amount} {COMMODITY}" for account, amount in _budget_goals(terms, budget_year)]
         out.append(f"    {HLEDGER_BANK}")
     for entry in _journal_order(entries):

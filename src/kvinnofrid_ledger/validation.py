@@ -76,6 +76,8 @@ def describe(detail: dict) -> str:
         return f"must be a table, {got}"
     if kind == "string_pattern_mismatch":
         pattern = (detail.get("ctx") or {}).get("pattern", "")
+        if "-[0-9]{4}" in pattern:
+            return f"must be an organisation number such as \"NNNNNN-NNNN\" (a hyphen after the sixth digit), {got}"
         if "[0-9]{2}" in pattern:
             return f"must be a two-digit county code in quotes such as \"01\", {got}"
         return f"must be a lower-case id (letters, digits and '-'), {got}"
