@@ -457,6 +457,28 @@ def test_beancount_hostile_text_injects_nothing(hostile, tmp_path):
     assert transactions[0].meta["reference"] == 'R"1\\'
 
 
+@given(st.text())
+def test_journal_text_stays_on_one_line_and_inside_its_field(text):
+    from kvinnofrid_ledger.journals import bean_string, hledger_code, hledger_tag_value, hledger_text
+
+    for escaped in (hledger_text(text), hledger_code(text), hledger_tag_value(text), bean_string(text)):
+        assert not re.search(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]", escaped)
+        assert len(escaped.splitlines()) <= 1
+    assert ";" not in hledger_text(text) and "|" not in hledger_text(text)
+    assert ")" not in hledger_code(text) and "," not in hledger_tag_value(text)
+    inner = bean_string(text)[1:-1]
+    assert re.fullmatch(r'(?:[^"\\]|\\["\\])*', inner)  # every quote and backslash escaped
+    assert re.sub(r'\\(["\\])', r"\1", inner) == re.sub(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]", " ", text)
+
+
+def test_hledger_reads_a_description_that_looks_like_a_code_or_status(tmp_path):
+    path = write_ledger(tmp_path / "l.toml", [draft(5, line="samverkan", recipient="(x) * y")])
+    out = journal(path, tmp_path, "hledger")
+    result = subprocess.run([hledger(), "-f", str(out), "print", "-O", "csv"], capture_output=True, text=True)
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [(r["code"], r["description"], r["status"]) for r in rows] == [("", "(x) * y", "")] * 2
+
+
 def test_account_names_satisfy_beancount():
     from kvinnofrid_ledger.journals import bean_account
 

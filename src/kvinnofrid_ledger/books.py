@@ -8,14 +8,13 @@ one line naming the file and the key, as the terms are (terms.py).
 from __future__ import annotations
 
 import datetime
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Mapping
 
-from .errors import UserError, read_input
+from .errors import UserError
 from .models import DISBURSEMENT, REPAYMENT, REVERSAL, Entry, Ident, Name, Terms, Text, _freeze, _Schema
-from .terms import TermsError, shipped_data_dir
+from .terms import TermsError, _read_toml, shipped_data_dir
 
 BOOKS_FILE = "books.toml"
 
@@ -90,15 +89,7 @@ def load_books(terms: Terms, data_dir=None) -> BooksFile:
 
     path = books_path(data_dir)
     name = str(path)
-    try:
-        data = read_input(path, "a file")
-        raw = tomllib.loads(data.decode("utf-8"))
-    except UserError as error:
-        raise TermsError(list(error.lines)) from None
-    except UnicodeDecodeError as error:
-        raise TermsError([f"{name}: not UTF-8 text (byte {error.start})"]) from None
-    except tomllib.TOMLDecodeError as error:
-        raise TermsError([f"{name}: not valid TOML: {error}"]) from None
+    _bytes, raw = _read_toml(path)  # one reader of the terms folder's files, and its messages
     problems: list[str] = []
     books = validation.validate(BooksFile, raw, name, problems)
     if books is not None:

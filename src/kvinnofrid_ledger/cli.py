@@ -467,7 +467,9 @@ def _export_books(book, format: str, year: Optional[int], output: Optional[Path]
     terms = load_terms(data_dir)
     if year is not None and year not in terms.years:
         raise UserError(f"year {year} is outside the agreement's period {terms.period_text}")
-    entries = [entry for entry in book.entries if year is None or entry.year == year]
+    from .models import KINDS
+
+    entries = [entry for entry in book.entries if entry.kind in KINDS and (year is None or entry.year == year)]
     if format == "sie":
         import datetime
 

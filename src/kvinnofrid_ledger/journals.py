@@ -149,7 +149,9 @@ def export_hledger(entries, all_entries, terms: Terms, year: int | None = None, 
         if entry.kind == REVERSAL:
             tags.append(("reverses", str(entry.reverses)))
         tags.append(("hash", entry.hash))
-        first = f"{entry.date.isoformat()}{f' ({code})' if code else ''} {description}".rstrip()
+        # the code is always written, even empty: without it a description starting with "(" would
+        # be read as a code, and one starting with "*" or "!" as a status mark
+        first = f"{entry.date.isoformat()} ({code}) {description}".rstrip()
         out += ["", f"{first}  ; " + ", ".join(f"{key}:{hledger_tag_value(value)}" for key, value in tags)]
         out += [f"    {account}  {amount} {COMMODITY}" for account, amount in _postings(entry, signed, terms)]
     return "\n".join(out) + "\n"
