@@ -1,4 +1,5 @@
-"""The account plan for the exports to the books (books.toml): which accounts an entry moves.
+"""Into the books: the account plan (books.toml), which accounts an entry moves, and the ledger's
+entries as the vouchers of a SIE 4I file (the format itself is sie.py's).
 
 Looked up beside agreement.toml in the terms folder in force (--data-dir or
 $KVINNOFRID_LEDGER_DATA), else the file shipped with the package; validated as a whole, each problem

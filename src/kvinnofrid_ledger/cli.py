@@ -461,14 +461,13 @@ def export(
 
 def _export_books(book, format: str, year: Optional[int], output: Optional[Path], data_dir: Optional[Path]) -> None:
     """The books' formats: SIE 4I (code page 437 bytes), hledger and beancount journals (UTF-8)."""
+    from .models import KINDS
     from .terms import load_terms
     from .transfer import write_atomically
 
     terms = load_terms(data_dir)
     if year is not None and year not in terms.years:
         raise UserError(f"year {year} is outside the agreement's period {terms.period_text}")
-    from .models import KINDS
-
     entries = [entry for entry in book.entries if entry.kind in KINDS and (year is None or entry.year == year)]
     if format == "sie":
         import datetime
