@@ -45,6 +45,7 @@ class Draft:
 class PinDraft:
     """A terms entry as asked for (by `init`, `amend`, or an imported terms row)."""
 
+    kind = TERMS_KIND  # not a field: what a draft of either kind answers when asked its kind
     date: datetime.date
     agreement: str
     digest: str

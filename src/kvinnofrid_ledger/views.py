@@ -138,12 +138,12 @@ def terms_line(used: TermsUsed) -> str:
 def pins_table(pins: tuple[TermsPin, ...], terms: Terms):
     """`ledger terms --history`: the terms entries of a ledger, the last one in force."""
     table = _table(f"Terms pinned in the ledger: {len(pins)} terms entr{'y' if len(pins) == 1 else 'ies'}")
-    for name in ("Id", "Date", "Digest", "Agreement", "Source", "In force"):
-        table.add_column(name, justify="right" if name == "Id" else "left")
+    for name in ("Id", "Date", "Digest", "Source", "In force"):
+        table.add_column(name, justify="right" if name == "Id" else "left", no_wrap=name == "Digest")
     for index, pin in enumerate(pins):
         last = index == len(pins) - 1
         state = ("yes" if pin.digest == terms.digest else "no: the terms in force differ") if last else ""
-        table.add_row(str(pin.id), pin.date.isoformat(), pin.digest, safe_text(pin.agreement), safe_text(pin.source), state)
+        table.add_row(str(pin.id), pin.date.isoformat(), pin.digest, safe_text(pin.source), state)
     return table
 
 
@@ -164,7 +164,7 @@ def terms_tables(terms: Terms) -> list:
     for code, amount in rule.counties.items():
         about.add_row("", f"county {code}: {_kr(amount)} kr")
     about.add_row("Read from", safe_text(", ".join(terms.sources)))
-    about.add_row("Found", FOUND_WORDS.get(terms.found, terms.found))
+    about.add_row("Where", FOUND_WORDS.get(terms.found, terms.found))
     about.add_row("Digest", terms.digest)
 
     ceilings = _table("Ceilings and allocations per budget year (kronor)")
