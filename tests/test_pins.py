@@ -328,6 +328,9 @@ def test_list_and_history_show_the_terms_entries(project):
     assert doc["in_force"] == load_terms(project).digest
     assert [(p["id"], p["date"], p["source"]) for p in doc["terms"]] == [(1, "2018-01-10", "Regeringsbeslut S2018/01234"), (3, "2021-03-15", "SKR, March 2021")]
     assert [p["digest"] for p in doc["terms"]] == [SHIPPED.digest, doc["in_force"]]
+    schema = run("schema", "terms-history").json()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.validate(doc, schema, cls=jsonschema.Draft202012Validator, format_checker=jsonschema.FormatChecker())
     table = run("terms", "--history", "--ledger", ledger).stdout
     assert "SKR, March 2021" in table and "yes" in table
     assert_one_line_error(run("terms", "--history", "--ledger", project / "none.toml"), 2, "no such ledger file")
@@ -415,3 +418,28 @@ def test_import_json_lines_of_the_terms_entry_do_not_break_schema_of_list_for_an
     assert doc["terms"] == []
     jsonschema.validate(doc, run("schema", "export").json(), cls=jsonschema.Draft202012Validator)
     assert json.loads(run("export", "--format", "json", "--ledger", ledger).stdout)["terms"] == []
+
+
+@pytest.mark.parametrize(("args", "words"), [(["--date", "2018-02-30"], "is not a date"), (["--source", " "], "--source is empty")])
+def test_init_with_a_bad_date_or_source_writes_nothing(tmp_path, args, words):
+    assert_one_line_error(run("init", tmp_path / "new", *args), 2, words)
+    assert not (tmp_path / "new").exists()
+
+
+def test_the_writers_index_never_hides_a_terms_entry(tmp_path, monkeypatch, data_dir):
+    """A large ledger's writers may read through an index of money entries: a terms entry after it
+    still reaches the terms rule, so writing under other terms is refused."""
+    from kvinnofrid_ledger import record as record_module
+    from kvinnofrid_ledger.errors import RuleBroken
+    from kvinnofrid_ledger.pins import amend_terms
+
+    monkeypatch.setattr(record_module, "INDEX_FROM", 1)
+    ledger = write_ledger(tmp_path / "ledger.toml", [draft(5, reference="A")])
+    record_module.append_drafts(ledger, SHIPPED, lambda _l: [draft(5, reference="B")])  # leaves an index
+    amend_terms(ledger, SHIPPED, "pinned", None)
+    looser = data_dir / "agreement.toml"
+    looser.write_text(looser.read_text(encoding="utf-8").replace("total = 20_000_000", "total = 30_000_000"), encoding="utf-8")
+    before = ledger.read_bytes()
+    with pytest.raises(RuleBroken, match="rule terms"):
+        record_module.append_drafts(ledger, load_terms(data_dir), lambda _l: [draft(5, reference="C")])
+    assert ledger.read_bytes() == before

@@ -229,9 +229,9 @@ def _terms_history(ledger: Path, terms, fmt: Format) -> None:
         raise RuleBroken(f"{ledger}: the ledger cannot be read whole ({book.problems[0].message}); see `ledger check`")
     if fmt is Format.json:
         from .render import dumps_json
-        from .reports import exported_pins
+        from .reports import TermsHistory, exported_pins
 
-        _print(dumps_json({"ledger": str(ledger), "in_force": terms.digest, "terms": exported_pins(book.pins)}))
+        _print(dumps_json(TermsHistory(ledger=str(ledger), in_force=terms.digest, terms=exported_pins(book.pins))))
     else:
         _print_tables([views.pins_table(book.pins, terms)])
         _warn_unpinned(book)
@@ -568,6 +568,7 @@ class SchemaName(str, enum.Enum):
     check = "check"
     status = "status"
     export = "export"
+    terms_history = "terms-history"
 
 
 @app.command()

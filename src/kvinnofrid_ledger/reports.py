@@ -242,6 +242,15 @@ class ExportDocument(TypedDict):
     terms: list[ExportedPin]
 
 
+class TermsHistory(TypedDict):
+    """`ledger terms --history`: the ledger, the digest of the terms in force (which must be the
+    last entry's for the ledger to pass `check`), and its terms entries in file order."""
+
+    ledger: str
+    in_force: str
+    terms: list[ExportedPin]
+
+
 def exported_pins(pins: tuple[TermsPin, ...]) -> list[ExportedPin]:
     return [ExportedPin(id=p.id, kind=p.kind, date=p.date, agreement=p.agreement, digest=p.digest, source=p.source, hash=p.hash) for p in pins]
 
