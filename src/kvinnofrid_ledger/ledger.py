@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime
 import fcntl
 import hashlib
-import json
 import os
 import re
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from .canonical import CANONICAL
 from .errors import UserError
 from .ledger_text import LEDGER_HEADER, RawEntry, entries_toml, parse_ledger_text
 from .models import KINDS, PIN_FIELDS, REVERSAL, TERMS_KIND, Entry, Problem, TermsPin
@@ -31,20 +31,6 @@ GENESIS = "0" * 64
 # --- the hash chain --------------------------------------------------------------------------
 
 
-def _json_default(value: Any) -> str:
-    if isinstance(value, (datetime.date, datetime.time)):
-        return value.isoformat()
-    raise TypeError(f"cannot hash a {type(value).__name__}")
-
-
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_json_default)
-
-
-def canonical_json(value: Any) -> bytes:
-    """Any parsed TOML value in the canonical form below: keys sorted, no white space, UTF-8."""
-    return _CANONICAL.encode(value).encode("utf-8")
-
-
 def canonical_form(table: dict[str, Any], prev: str) -> bytes:
     """What an entry's hash covers: every field but `hash`, plus `prev`, the hash before it.
 
@@ -53,7 +39,7 @@ def canonical_form(table: dict[str, Any], prev: str) -> bytes:
     """
     fields = {key: (value.isoformat() if type(value) is datetime.date else value) for key, value in table.items() if key != "hash"}
     fields["prev"] = prev
-    return _CANONICAL.encode(fields).encode("utf-8")
+    return CANONICAL.encode(fields).encode("utf-8")
 
 
 def entry_hash(table: dict[str, Any], prev: str) -> str:

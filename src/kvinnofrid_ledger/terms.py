@@ -122,7 +122,7 @@ def terms_digest(raw_agreement: dict[str, Any], raw_counties: dict[str, Any]) ->
     """
     import hashlib
 
-    from .ledger import canonical_json
+    from .canonical import canonical_json
 
     return hashlib.sha256(canonical_json({"agreement": raw_agreement, "counties": raw_counties})).hexdigest()
 
