@@ -19,6 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import assert_one_line_error, run
+from kvinnofrid_ledger.checks import run_checks
+from kvinnofrid_ledger.errors import UserError
 from kvinnofrid_ledger.ledger_text import _fast_parse, _reference_parse, entry_toml
 from kvinnofrid_ledger.terms import load_terms, shipped_data_dir, terms_digest
 from ledgerkit import draft, read, write_ledger
@@ -443,3 +445,45 @@ def test_the_writers_index_never_hides_a_terms_entry(tmp_path, monkeypatch, data
     with pytest.raises(RuleBroken, match="rule terms"):
         record_module.append_drafts(ledger, load_terms(data_dir), lambda _l: [draft(5, reference="C")])
     assert ledger.read_bytes() == before
+
+
+# --- property: an amendment is accepted exactly when every year's spending fits under it ------------
+
+SPENT = {2018: 3_000_000, 2019: 14_000_000, 2020: 9_000_000}  # on samverkan, a kvinnofrid line
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.dictionaries(st.sampled_from([2018, 2019, 2020]), st.sampled_from([2_999_999, 3_000_000, 9_000_000, 13_999_999, 14_000_000, 16_000_000]), max_size=3))
+def test_amend_is_accepted_exactly_when_the_spent_money_fits_every_year(kvinnofrid_by_year):
+    import tempfile
+
+    from kvinnofrid_ledger.errors import RuleBroken
+    from kvinnofrid_ledger.pins import amend_terms
+    from kvinnofrid_ledger.record import append_drafts
+    from kvinnofrid_ledger.terms import terms_from_data
+
+    raw_agreement = tomllib.loads((shipped_data_dir() / "agreement.toml").read_text(encoding="utf-8"))
+    raw_counties = tomllib.loads((shipped_data_dir() / "counties.toml").read_text(encoding="utf-8"))
+    raw_agreement["amendment"] = [{"year": year, "source": "test", "ceilings": {"kvinnofrid": amount}} for year, amount in kvinnofrid_by_year.items()]
+    try:
+        amended = terms_from_data(raw_agreement, raw_counties)
+    except UserError:  # an RSS plan of 9 000 000 that no longer fits the pot: not valid terms at all
+        assert any(amount < 9_000_000 for amount in kvinnofrid_by_year.values())
+        return
+    fits = all(SPENT[year] <= amended.years[year].ceilings["kvinnofrid"] for year in SPENT)
+    with tempfile.TemporaryDirectory() as folder:
+        ledger = Path(folder) / "ledger.toml"
+        write_ledger(ledger, [])
+        amend_terms(ledger, SHIPPED, "pinned", None)
+        append_drafts(ledger, SHIPPED, lambda _l: [draft(amount, line="samverkan", recipient="SKR", date=f"{year}-05-01") for year, amount in SPENT.items()])
+        before = ledger.read_bytes()
+        try:
+            amend_terms(ledger, amended, "amended", None)
+            accepted = True
+        except RuleBroken:
+            accepted = False
+        assert accepted == fits
+        if accepted:
+            assert read(ledger).pins[-1].digest == amended.digest and run_checks(read(ledger), amended) == []
+        else:
+            assert ledger.read_bytes() == before
