@@ -9,10 +9,11 @@ from conftest import assert_one_line_error, run
 from kvinnofrid_ledger.checks import RULES, Audit, run_checks
 from kvinnofrid_ledger.balances import net_totals
 from kvinnofrid_ledger.ledger import GENESIS, canonical_form, entry_hash
-from kvinnofrid_ledger.terms import load_terms
+from kvinnofrid_ledger.terms import load_terms, shipped_data_dir
 from ledgerkit import draft, read, write_ledger
 
 TERMS = load_terms()
+TERMS_FOLDER = str(shipped_data_dir().resolve())
 
 
 def check(path, *args):
@@ -36,15 +37,20 @@ def test_a_clean_ledger(good):
     result = check(good)
     assert result.exit_code == 0, result
     head = read(good).head
-    assert result.stdout == f"{good}: ok: 4 entries; head {head}\n"
+    terms_line, summary = result.stdout.splitlines()
+    assert summary == f"{good}: ok: 4 entries; head {head}"
+    assert terms_line.startswith(f"terms: {TERMS_FOLDER} (shipped with the package); digest {TERMS.digest}; not pinned")
+    assert result.stderr.startswith("warning: ") and "amend --source" in result.stderr  # written before terms entries
     doc = json.loads(check(good, "--format", "json").stdout)
-    assert doc == {"ok": True, "entries": 4, "head": head, "violations": []}
+    assert doc == {"ok": True, "entries": 4, "head": head, "violations": [],
+                   "terms": {"folder": TERMS_FOLDER, "found": "shipped", "digest": TERMS.digest, "pinned": None, "pinned_by": None}}
 
 
 def test_empty_file_and_header_only_are_valid(tmp_path):
     (tmp_path / "empty.toml").write_text("")
     result = check(tmp_path / "empty.toml", "--format", "json")
-    assert result.exit_code == 0 and json.loads(result.stdout) == {"ok": True, "entries": 0, "head": None, "violations": []}
+    assert result.exit_code == 0
+    assert {**json.loads(result.stdout), "terms": None} == {"ok": True, "entries": 0, "head": None, "violations": [], "terms": None}
     assert run("init", tmp_path / "x").exit_code == 0
     assert check(tmp_path / "x" / "ledger.toml").exit_code == 0
 
@@ -217,7 +223,7 @@ def test_rule_passes_and_fails(tmp_path, rule):
 
 def test_every_rule_is_exercised():
     names = {rule.__name__ for rule in RULES}
-    assert names == {"check_ids", "check_chain", "check_known", "check_period", "check_references", "check_reversals", "check_allocations", "check_ceilings", "check_not_negative"}
+    assert names == {"check_ids", "check_chain", "check_terms", "check_known", "check_period", "check_references", "check_reversals", "check_allocations", "check_ceilings", "check_not_negative"}
 
 
 def test_a_ledger_can_break_many_rules_and_all_are_reported(tmp_path):

@@ -8,9 +8,16 @@ from ledgerkit import read
 
 @pytest.fixture
 def ledger(tmp_path):
+    """A ledger as `ledger init` writes it: entry 1 pins the terms, so money entries start at 2."""
     path = tmp_path / "ledger.toml"
     assert run("init", tmp_path).exit_code == 0
     return path
+
+
+def amend(ledger, data_dir):
+    """Pin edited terms, as a user must before recording under them."""
+    result = run("amend", "--source", "test terms", "--ledger", ledger, "--data-dir", data_dir)
+    assert result.exit_code == 0, result
 
 
 def rec(ledger, *args, data_dir=None):
@@ -24,8 +31,8 @@ def test_record_an_rss_disbursement(ledger):
     entries = read(ledger).entries
     assert len(entries) == 1
     entry = entries[0]
-    assert (entry.id, entry.kind, entry.year, entry.county, entry.amount, entry.reference, entry.note) == (1, "disbursement", 2019, "01", 600_000, "R-1", "first")
-    assert result.stdout == f"recorded entry 1: hash {entry.hash}\n"
+    assert (entry.id, entry.kind, entry.year, entry.county, entry.amount, entry.reference, entry.note) == (2, "disbursement", 2019, "01", 600_000, "R-1", "first")
+    assert result.stdout == f"recorded entry 2: hash {entry.hash}\n"
     assert run("check", "--ledger", ledger).exit_code == 0
 
 
@@ -33,7 +40,7 @@ def test_record_json_and_year_and_recipient(ledger):
     result = rec(ledger, "--date", "2019-12-20", "--year", "2020", "--line", "skola", "--recipient", "Lunds kommun", "--amount", "50000", "--format", "json")
     assert result.exit_code == 0, result
     entry = read(ledger).entries[0]
-    assert result.json() == {"id": 1, "hash": entry.hash, "recorded": True}
+    assert result.json() == {"id": 2, "hash": entry.hash, "recorded": True}
     assert (entry.year, entry.recipient, entry.county) == (2020, "Lunds kommun", None)
 
 
@@ -54,7 +61,7 @@ def test_repayment_reduces_the_net(ledger):
 def test_dry_run_writes_nothing(ledger):
     before = ledger.read_bytes()
     result = rec(ledger, "--date", "2019-03-01", "--line", "rss", "--county", "01", "--amount", "1", "--dry-run")
-    assert result.exit_code == 0 and result.stdout.startswith("would record entry 1: hash ")
+    assert result.exit_code == 0 and result.stdout.startswith("would record entry 2: hash ")
     assert ledger.read_bytes() == before
 
 
@@ -89,6 +96,7 @@ def test_one_krona_over_the_jamstalldhet_pot(ledger):
 def test_one_krona_over_the_total(ledger, data_dir):
     agreement = data_dir / "agreement.toml"
     agreement.write_text(agreement.read_text(encoding="utf-8").replace("total = 20_000_000", "total = 19_000_000"), encoding="utf-8")
+    amend(ledger, data_dir)
     assert rec(ledger, "--date", "2018-03-01", "--line", "samverkan", "--recipient", "SKL", "--amount", "15000000", data_dir=data_dir).exit_code == 0
     assert rec(ledger, "--date", "2018-03-01", "--line", "jamstalldhet", "--recipient", "SKL", "--amount", "4000000", data_dir=data_dir).exit_code == 0
     result = rec(ledger, "--date", "2018-03-01", "--line", "jamstalldhet", "--recipient", "SKL", "--amount", "1", data_dir=data_dir)
@@ -113,6 +121,7 @@ def test_dates_and_years_outside_the_period(ledger, args, words):
 def test_final_payment_date_allows_later_repayments(ledger, data_dir):
     agreement = data_dir / "agreement.toml"
     agreement.write_text(agreement.read_text(encoding="utf-8").replace("# final_payment_date = 2021-06-30", "final_payment_date = 2021-06-30"), encoding="utf-8")
+    amend(ledger, data_dir)
     assert rec(ledger, "--date", "2020-03-01", "--line", "rss", "--county", "01", "--amount", "600000", data_dir=data_dir).exit_code == 0
     assert rec(ledger, "--date", "2021-03-31", "--year", "2020", "--line", "rss", "--county", "01", "--amount", "2000", "--kind", "repayment", data_dir=data_dir).exit_code == 0
     assert rec(ledger, "--date", "2021-07-01", "--year", "2020", "--line", "rss", "--county", "01", "--amount", "2000", "--kind", "repayment", data_dir=data_dir).exit_code == 1
@@ -121,7 +130,7 @@ def test_final_payment_date_allows_later_repayments(ledger, data_dir):
 def test_duplicate_reference_is_refused(ledger):
     assert rec(ledger, "--date", "2019-03-01", "--line", "rss", "--county", "01", "--amount", "5", "--reference", "R-7").exit_code == 0
     result = rec(ledger, "--date", "2019-03-01", "--line", "rss", "--county", "03", "--amount", "5", "--reference", "R-7")
-    assert_one_line_error(result, 1, "rule reference", "already used by entry 1")
+    assert_one_line_error(result, 1, "rule reference", "already used by entry 2")
 
 
 def test_repaying_more_than_was_paid_is_refused(ledger):
@@ -196,10 +205,10 @@ def test_nothing_is_added_to_a_damaged_ledger(ledger):
 def test_reverse_cancels_in_full_and_frees_the_allocation(ledger):
     assert rec(ledger, "--date", "2019-03-01", "--line", "rss", "--county", "01", "--amount", "600000", "--reference", "R-1").exit_code == 0
     assert rec(ledger, "--date", "2019-03-01", "--line", "rss", "--county", "01", "--amount", "1").exit_code == 1
-    result = run("reverse", "1", "--reason", "paid to the wrong account", "--ledger", ledger)
+    result = run("reverse", "2", "--reason", "paid to the wrong account", "--ledger", ledger)
     assert result.exit_code == 0, result
     reversal = read(ledger).entries[1]
-    assert (reversal.kind, reversal.reverses, reversal.amount, reversal.county, reversal.year, reversal.reference) == ("reversal", 1, 600_000, "01", 2019, "R-1")
+    assert (reversal.kind, reversal.reverses, reversal.amount, reversal.county, reversal.year, reversal.reference) == ("reversal", 2, 600_000, "01", 2019, "R-1")
     assert str(reversal.date) == "2019-03-01" and reversal.note == "paid to the wrong account"
     assert rec(ledger, "--date", "2019-03-05", "--line", "rss", "--county", "01", "--amount", "600000", "--reference", "R-1b").exit_code == 0
     assert run("check", "--ledger", ledger).exit_code == 0
@@ -208,16 +217,16 @@ def test_reverse_cancels_in_full_and_frees_the_allocation(ledger):
 def test_reversing_a_repayment_restores_the_net(ledger):
     assert rec(ledger, "--date", "2019-03-01", "--line", "rss", "--county", "01", "--amount", "600000").exit_code == 0
     assert rec(ledger, "--date", "2019-04-01", "--line", "rss", "--county", "01", "--amount", "1000", "--kind", "repayment").exit_code == 0
-    assert run("reverse", "2", "--reason", "recorded twice", "--date", "2019-04-02", "--ledger", ledger).exit_code == 0
+    assert run("reverse", "3", "--reason", "recorded twice", "--date", "2019-04-02", "--ledger", ledger).exit_code == 0
     assert rec(ledger, "--date", "2019-03-01", "--line", "rss", "--county", "01", "--amount", "1").exit_code == 1
     doc = run("list", "--ledger", ledger, "--format", "json").json()
     assert [e["amount"] for e in doc["entries"]] == [600_000, -1000, 1000]
 
 
-@pytest.mark.parametrize(("target", "words"), [("9", "there is no entry 9"), ("2", "is itself a reversal"), ("1", "already reversed by entry 2")])
+@pytest.mark.parametrize(("target", "words"), [("9", "there is no entry 9"), ("3", "is itself a reversal"), ("2", "already reversed by entry 3"), ("1", "is a terms entry")])
 def test_reverse_refusals(ledger, target, words):
     assert rec(ledger, "--date", "2019-03-01", "--line", "rss", "--county", "01", "--amount", "5").exit_code == 0
-    assert run("reverse", "1", "--reason", "x", "--ledger", ledger).exit_code == 0
+    assert run("reverse", "2", "--reason", "x", "--ledger", ledger).exit_code == 0
     before = ledger.read_bytes()
     assert_one_line_error(run("reverse", target, "--reason", "again", "--ledger", ledger), 1, words)
     assert ledger.read_bytes() == before

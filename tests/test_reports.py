@@ -117,7 +117,7 @@ def test_status_errors(ledger, tmp_path):
 
 def test_export_csv_is_rfc4180_with_signed_amounts(ledger):
     raw = run("export", "--ledger", ledger).stdout
-    assert raw.startswith("id,kind,date,year,line,county,recipient,amount,reference,note,reverses,hash\r\n")
+    assert raw.startswith("id,kind,date,year,line,county,recipient,amount,reference,note,reverses,hash,agreement,digest,source\r\n")
     rows = exported(ledger)
     assert [int(r["amount"]) for r in rows] == [600_000, 400_000, -100_000, 250_000, -250_000, 1_000_000, -20_000, 20_000, 300_000]
     assert sum(int(r["amount"]) for r in rows) == 2_200_000
@@ -183,7 +183,7 @@ def test_export_import_round_trip_is_exact(ledger, tmp_path):
     csv_file = tmp_path / "export.csv"
     assert run("export", "--ledger", ledger, "--output", csv_file).exit_code == 0
     target = tmp_path / "new"
-    assert run("init", target).exit_code == 0
+    assert run("init", target, "--empty").exit_code == 0  # no terms entry of its own: ids and hashes as exported
     result = run("import", csv_file, "--ledger", target / "ledger.toml")
     assert result.exit_code == 0, result
     assert result.stdout.startswith("imported 9 entries (ids 1–9); head ")
@@ -299,7 +299,7 @@ def test_a_failing_check_validates_too(ledger):
 
 def test_schema_without_a_name_gives_all_and_a_wrong_name_is_exit_2():
     everything = run("schema").json()
-    assert sorted(everything) == ["allocate", "check", "export", "status"]
+    assert sorted(everything) == ["allocate", "check", "export", "status", "terms-history"]
     assert_one_line_error(run("schema", "ledger"), 2)
     bad = dict(run("allocate", "2019", "--format", "json").json(), total="9000000")
     with pytest.raises(jsonschema.ValidationError):

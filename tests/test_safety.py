@@ -33,7 +33,7 @@ def test_eight_processes_recording_at_once(tmp_path):
         assert proc.returncode == 0, err
         assert out.count("recorded entry") == 5
     book = read_ledger(ledger)
-    assert [entry.id for entry in book.entries] == list(range(1, 41))
+    assert [entry.id for entry in book.entries] == list(range(2, 42))  # entry 1 pins the terms
     assert sorted(entry.reference for entry in book.entries) == sorted(f"W{w}-{n}" for w in range(8) for n in range(5))
     assert run_checks(book, load_terms()) == []
     assert run("check", "--ledger", ledger).exit_code == 0
@@ -137,9 +137,9 @@ def test_record_check_list_reverse_as_installed_scripts(tmp_path):
     first = run_script("record", "--date", "2019-03-01", "--line", "rss", "--county", "Skåne", "--amount", "600 000", "--format", "json", cwd=tmp_path)
     assert first.exit_code == 0, first
     head = json.loads(first.stdout)["hash"]
-    assert run_script("reverse", "1", "--reason", "test", cwd=tmp_path).exit_code == 0
+    assert run_script("reverse", "2", "--reason", "test", cwd=tmp_path).exit_code == 0
     check = run_script("check", "--expect-head", head, cwd=tmp_path)
-    assert check.exit_code == 0 and "ok: 2 entries" in check.stdout
+    assert check.exit_code == 0 and "ok: 3 entries" in check.stdout
     listing = run_script("list", "--format", "json", cwd=tmp_path)
     assert [e["amount"] for e in json.loads(listing.stdout)["entries"]] == [600_000, -600_000]
 

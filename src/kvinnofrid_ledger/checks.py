@@ -79,6 +79,35 @@ def check_chain(audit: Audit) -> list[Problem]:
     return problems
 
 
+# --- the terms --------------------------------------------------------------------------------
+
+TERMS_RULE = "terms"
+
+
+def check_terms(audit: Audit) -> list[Problem]:
+    """The terms in force are the ones the ledger's last terms entry pins.
+
+    A ledger with no terms entry (written before they existed) is not broken by this rule: it was
+    kept under no recorded terms, and `check` warns and says how to pin them (see the README).
+    """
+    if not audit.ledger.pins:
+        return []
+    pin = audit.ledger.pins[-1]
+    terms = audit.terms
+    if pin.digest == terms.digest:
+        return []
+    return [
+        Problem(
+            TERMS_RULE,
+            f"the terms in force ({' and '.join(terms.sources)}, digest {terms.digest}) are not the terms this "
+            f"ledger is kept under (digest {pin.digest}, pinned by entry {pin.id} of {pin.date}): point --data-dir "
+            "at the pinned terms, or record the change with `ledger amend --source TEXT`",
+            entry=pin.id,
+            lineno=pin.lineno,
+        )
+    ]
+
+
 # --- each entry ----------------------------------------------------------------------------------
 
 
@@ -267,6 +296,7 @@ def check_not_negative(audit: Audit) -> list[Problem]:
 RULES = (
     check_ids,
     check_chain,
+    check_terms,
     check_known,
     check_period,
     check_references,

@@ -98,6 +98,34 @@ DataDir = Annotated[
 ]
 
 
+LedgerFile = Annotated[
+    Path,
+    typer.Option(
+        "--ledger",
+        "-l",
+        envvar="KVINNOFRID_LEDGER_FILE",
+        help="The ledger file; its folder's agreement.toml and counties.toml, if both are there, are the terms in force unless --data-dir is given.",
+        dir_okay=False,
+    ),
+]
+DEFAULT_LEDGER = Path("ledger.toml")
+
+
+def _terms(data_dir: Optional[Path], ledger: Optional[Path]):
+    """The terms in force: --data-dir, else beside the ledger, else the shipped ones."""
+    from .terms import load_terms_for
+
+    return load_terms_for(data_dir, ledger)
+
+
+def _warn_unpinned(book) -> None:
+    if not book.pins and not book.problems:
+        _message(
+            f"warning: {book.path}: the ledger pins no terms (it has no terms entry), "
+            "so nothing in it says which terms it is kept under; pin the terms in force with `ledger amend --source TEXT`"
+        )
+
+
 def _formats(*names: str) -> type[enum.Enum]:
     """The --format choices of one command, as the Enum typer needs for its help and checks."""
     return enum.Enum("Format_" + "_".join(names), {name: name for name in names}, type=str)
@@ -145,15 +173,15 @@ def allocate(
     year: Annotated[Optional[int], typer.Argument(help="A budget year of the agreement [default: every year of the period].", show_default=False)] = None,
     format: Annotated[TableJsonCsv, typer.Option("--format", "-f", help="Output format.")] = TableJsonCsv.table,
     data_dir: DataDir = None,
+    ledger: LedgerFile = DEFAULT_LEDGER,
 ) -> None:
     """What each county's regional support structure (RSS) is allotted."""
     fmt = _fmt(format)
     from . import views
     from .allocation import allocate as allocate_year
     from .allocation import allocate_period
-    from .terms import load_terms
 
-    terms = load_terms(data_dir)
+    terms = _terms(data_dir, ledger)
     if year is not None and year not in terms.years:
         raise UserError(f"year {year} is outside the agreement's period {terms.period_text}")
     report = allocate_period(terms) if year is None else allocate_year(terms, year)
@@ -173,20 +201,41 @@ def allocate(
 @app.command("terms")
 def terms_command(
     format: Annotated[TableJson, typer.Option("--format", "-f", help="Output format.")] = TableJson.table,
+    history: Annotated[bool, typer.Option("--history", help="List the terms entries pinned in the ledger instead.")] = False,
     data_dir: DataDir = None,
+    ledger: LedgerFile = DEFAULT_LEDGER,
 ) -> None:
-    """The agreement's terms as loaded: period, ceilings, pots, lines, allocation rule, amendments."""
+    """The terms in force, where they were found and their digest: period, ceilings, pots, lines, allocation rule, amendments."""
     fmt = _fmt(format)
     from . import views
-    from .terms import load_terms
 
-    terms = load_terms(data_dir)
-    if fmt is Format.json:
+    terms = _terms(data_dir, ledger)
+    if history:
+        _terms_history(ledger, terms, fmt)
+    elif fmt is Format.json:
         from .render import dumps_json
 
         _print(dumps_json(views.terms_json(terms)))
     else:
         _print_tables(views.terms_tables(terms))
+
+
+def _terms_history(ledger: Path, terms, fmt: Format) -> None:
+    from . import views
+    from .errors import RuleBroken
+    from .ledger import read_ledger
+
+    book = read_ledger(ledger)
+    if book.problems:
+        raise RuleBroken(f"{ledger}: the ledger cannot be read whole ({book.problems[0].message}); see `ledger check`")
+    if fmt is Format.json:
+        from .render import dumps_json
+        from .reports import TermsHistory, exported_pins
+
+        _print(dumps_json(TermsHistory(ledger=str(ledger), in_force=terms.digest, terms=exported_pins(book.pins))))
+    else:
+        _print_tables([views.pins_table(book.pins, terms)])
+        _warn_unpinned(book)
 
 
 # --- init -------------------------------------------------------------------------------------
@@ -195,34 +244,29 @@ def terms_command(
 @app.command()
 def init(
     directory: Annotated[Path, typer.Argument(help="Folder to set up; created if missing.", file_okay=False)] = Path("."),
+    date: Annotated[Optional[str], typer.Option("--date", "-d", help="Date of the terms entry, YYYY-MM-DD [default: today].", show_default=False)] = None,
+    source: Annotated[Optional[str], typer.Option("--source", help="Where the terms come from [default: where they were copied from].", show_default=False)] = None,
+    empty: Annotated[bool, typer.Option("--empty", help="A ledger with no entry at all, not even the terms entry: to import another ledger's export into.")] = False,
     data_dir: DataDir = None,
 ) -> None:
-    """Write agreement.toml, counties.toml and an empty ledger.toml into DIRECTORY, to edit and use.
+    """Write agreement.toml, counties.toml and ledger.toml into DIRECTORY; entry 1 of the ledger pins the terms.
 
     Refuses to overwrite anything: if any of the three files exists, nothing is written.
     """
     from .init import init_folder
+    from .record import parse_date
 
-    written = init_folder(directory, data_dir)
+    when = parse_date(date) if date is not None else None
+    written = init_folder(directory, data_dir, date=when, source_text=source, empty=empty)
     for path in written:
         _message(f"wrote {path}")
-    folder = directory.resolve()
-    _message(f"use them with: export KVINNOFRID_LEDGER_DATA={folder} KVINNOFRID_LEDGER_FILE={folder / 'ledger.toml'}")
+    ledger_file = written[-1]
+    if directory.resolve() != Path.cwd().resolve():
+        _message(f"the terms beside the ledger are in force for it; use it with --ledger {ledger_file} (or export KVINNOFRID_LEDGER_FILE={ledger_file.resolve()})")
 
 
 # --- the ledger -------------------------------------------------------------------------------
 
-LedgerFile = Annotated[
-    Path,
-    typer.Option(
-        "--ledger",
-        "-l",
-        envvar="KVINNOFRID_LEDGER_FILE",
-        help="The ledger file.",
-        dir_okay=False,
-    ),
-]
-DEFAULT_LEDGER = Path("ledger.toml")
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Validate everything, write nothing.")]
 
 
@@ -262,9 +306,8 @@ def record(
 ) -> None:
     """Record a disbursement or a repayment; refused (exit 1, file untouched) if it would break a rule."""
     from .record import append_drafts, disbursement_draft
-    from .terms import load_terms
 
-    terms = load_terms(data_dir)
+    terms = _terms(data_dir, ledger)
     draft = disbursement_draft(
         terms, date=date, line=line, amount=amount, county=county, recipient=recipient,
         year=year, reference=reference, note=note, kind=kind.value,
@@ -285,9 +328,8 @@ def reverse(
 ) -> None:
     """Append a reversal that cancels entry ID in full (the only way to correct an entry)."""
     from .record import append_drafts, parse_date, reversal_draft
-    from .terms import load_terms
 
-    terms = load_terms(data_dir)
+    terms = _terms(data_dir, ledger)
     when = parse_date(date) if date is not None else None
     entries = append_drafts(ledger, terms, lambda current: [reversal_draft(current, entry_id, reason, when)], dry_run=dry_run)
     _report_appended(entries, _fmt(format), dry_run)
@@ -306,13 +348,13 @@ def check(
     """
     from .checks import check_head, run_checks
     from .ledger import read_ledger
-    from .terms import load_terms
+    from .reports import terms_used
 
     from .ledger import is_hash
 
     if expect_head is not None and not is_hash(expect_head.lower()):
         raise UserError(f"--expect-head {expect_head!r} is not a SHA-256 hash (64 hexadecimal digits, as `ledger check` prints)")
-    terms = load_terms(data_dir)
+    terms = _terms(data_dir, ledger)
     book = read_ledger(ledger)
     problems = run_checks(book, terms)
     if expect_head is not None:
@@ -321,11 +363,12 @@ def check(
         from .render import dumps_json
         from .reports import check_report
 
-        _print(dumps_json(check_report(book, problems)))
+        _print(dumps_json(check_report(book, problems, terms)))
     else:
         from . import views
 
-        _print(views.check_text(book, problems))
+        _print(views.check_text(book, problems, terms_used(terms, book)))
+    _warn_unpinned(book)
     if problems:
         raise typer.Exit(1)
 
@@ -341,10 +384,9 @@ def list_entries(
 ) -> None:
     """The entries as a register, oldest first; amounts signed by their effect."""
     from .record import resolve_county
-    from .reports import exported_entries
-    from .terms import load_terms
+    from .reports import exported_entries, exported_pins
 
-    terms = load_terms(data_dir)
+    terms = _terms(data_dir, ledger)
     code = resolve_county(terms, county).code if county is not None else None
     if line is not None and terms.line(line) is None:
         raise UserError(f"--line: unknown budget line {line!r}; the lines are {', '.join(l.id for l in terms.lines)}")
@@ -357,11 +399,11 @@ def list_entries(
     if _fmt(format) is Format.json:
         from .render import dumps_json
 
-        _print(dumps_json({"entries": rows}))
+        _print(dumps_json({"entries": rows, "terms": exported_pins(book.pins)}))
     else:
         from . import views
 
-        _print_tables([views.register_table(rows, terms)])
+        _print_tables([views.register_table(rows, terms, book.pins)])
 
 
 # --- reports and transfers ----------------------------------------------------------------------
@@ -379,6 +421,7 @@ def _checked(ledger_path: Path, terms):
             f"warning: {ledger_path} fails `ledger check` ({len(problems)} problem{'s' if len(problems) > 1 else ''}); "
             "the figures below are of the entries as read"
         )
+    _warn_unpinned(book)
     return book, not problems
 
 
@@ -393,9 +436,8 @@ def status(
     from . import views
     from .reports import period_status
     from .reports import status as year_status
-    from .terms import load_terms
 
-    terms = load_terms(data_dir)
+    terms = _terms(data_dir, ledger)
     if year is not None and year not in terms.years:
         raise UserError(f"year {year} is outside the agreement's period {terms.period_text}")
     book, ok = _checked(ledger, terms)
@@ -408,6 +450,7 @@ def status(
     elif fmt is Format.csv:
         _print(views.status_csv(report.years if year is None else (report,)))
     else:
+        _print(views.terms_line(report.terms) + "\n")
         _print_tables(views.status_tables(report, terms))
 
 
@@ -431,25 +474,23 @@ def export(
         where = f"{ledger}:{first.lineno}" if first.lineno else str(ledger)
         raise RuleBroken(f"{where}: {first.message}; {len(book.problems)} problem(s) keep entries from being read, so nothing is exported (see `ledger check`)")
     if format.value in ("sie", "hledger", "beancount"):
-        return _export_books(book, format.value, year, output, data_dir)
+        return _export_books(book, format.value, year, output, data_dir, ledger)
     fmt = _fmt(format)
     if fmt is Format.toml:
         from .transfer import export_toml
 
         entries = [entry for entry in book.entries if year is None or entry.year == year]
-        text = export_toml(entries)
+        text = export_toml(entries + list(book.pins))
+    elif fmt is Format.json:
+        from .render import dumps_json
+        from .reports import exported_entries, exported_pins
+
+        text = dumps_json({"entries": exported_entries(book.entries, year), "terms": exported_pins(book.pins)})
     else:
-        from .reports import exported_entries
+        from .reports import exported_rows
+        from .transfer import export_csv
 
-        rows = exported_entries(book.entries, year)
-        if fmt is Format.json:
-            from .render import dumps_json
-
-            text = dumps_json({"entries": rows})
-        else:
-            from .transfer import export_csv
-
-            text = export_csv(rows)
+        text = export_csv(exported_rows(book, year))
     if output is None:
         _print(text)
     else:
@@ -459,13 +500,12 @@ def export(
         _message(f"wrote {output}")
 
 
-def _export_books(book, format: str, year: Optional[int], output: Optional[Path], data_dir: Optional[Path]) -> None:
+def _export_books(book, format: str, year: Optional[int], output: Optional[Path], data_dir: Optional[Path], ledger: Path) -> None:
     """The books' formats: SIE 4I (code page 437 bytes), hledger and beancount journals (UTF-8)."""
     from .models import KINDS
-    from .terms import load_terms
     from .transfer import write_atomically
 
-    terms = load_terms(data_dir)
+    terms = _terms(data_dir, ledger)
     if year is not None and year not in terms.years:
         raise UserError(f"year {year} is outside the agreement's period {terms.period_text}")
     entries = [entry for entry in book.entries if entry.kind in KINDS and (year is None or entry.year == year)]
@@ -476,7 +516,7 @@ def _export_books(book, format: str, year: Optional[int], output: Optional[Path]
 
         if output is None and sys.stdout.isatty():
             raise UserError(f"--format sie writes code page 437 bytes for an accounting program, not text for a terminal; give --output FILE (e.g. kvinnofrid-{year or 'all'}.si) or pipe it")
-        data = export_sie(entries, book.entries, terms, load_books(terms, data_dir), year, datetime.date.today(), book.head)
+        data = export_sie(entries, book.entries, terms, load_books(terms, Path(terms.sources[0]).parent), year, datetime.date.today(), book.head)
         dated = sorted({entry.date.year for entry in entries})
         if len(dated) > 1:
             _message(f"note: the vouchers are dated (by payment date) in {dated[0]}–{dated[-1]}; #RAR declares each of those years")
@@ -510,10 +550,9 @@ def import_entries(
     The id and hash columns are ignored (the ledger assigns them); `reverses` names ids in this ledger.
     """
     from .render import progress_steps
-    from .terms import load_terms
     from .transfer import import_csv
 
-    terms = load_terms(data_dir)
+    terms = _terms(data_dir, ledger)
     with progress_steps(total=6) as step:
         entries = import_csv(ledger, terms, file, dry_run=dry_run, progress=step)
     if _fmt(format) is Format.json:
@@ -534,11 +573,45 @@ def import_entries(
         _message("dry run: nothing was written")
 
 
+@app.command()
+def amend(
+    source: Annotated[Optional[str], typer.Option("--source", help="The government decision or SKR page the new terms come from (required).", show_default=False)] = None,
+    date: Annotated[Optional[str], typer.Option("--date", "-d", help="Date of the amendment, YYYY-MM-DD [default: today].", show_default=False)] = None,
+    dry_run: DryRun = False,
+    format: TextOrJson = TextJson.text,
+    ledger: LedgerFile = DEFAULT_LEDGER,
+    data_dir: DataDir = None,
+) -> None:
+    """Pin the terms in force (after editing agreement.toml or counties.toml) in the ledger.
+
+    The whole ledger is checked under the new terms first: refused (exit 1, nothing written) if
+    any entry would break a rule; exit 2 without --source, with terms that do not validate, or
+    when the terms are the ones already pinned. Also pins the terms of a ledger that pins none.
+    """
+    from .pins import amend_terms
+    from .record import parse_date
+
+    if source is None:
+        raise UserError("--source is required: name the government decision or SKR page the new terms come from")
+    when = parse_date(date) if date is not None else None
+    terms = _terms(data_dir, ledger)
+    pin = amend_terms(ledger, terms, source, when, dry_run=dry_run)
+    if _fmt(format) is Format.json:
+        import json
+
+        _print(json.dumps({"id": pin.id, "hash": pin.hash, "digest": pin.digest, "recorded": not dry_run}) + "\n")
+    else:
+        _print(f"{'would pin' if dry_run else 'pinned'} the terms as entry {pin.id}: digest {pin.digest}; hash {pin.hash}\n")
+    if dry_run:
+        _message("dry run: nothing was written")
+
+
 class SchemaName(str, enum.Enum):
     allocate = "allocate"
     check = "check"
     status = "status"
     export = "export"
+    terms_history = "terms-history"
 
 
 @app.command()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime
 import fcntl
 import hashlib
-import json
 import os
 import re
 from collections.abc import Iterator
@@ -19,9 +18,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from .canonical import CANONICAL
 from .errors import UserError
 from .ledger_text import LEDGER_HEADER, RawEntry, entries_toml, parse_ledger_text
-from .models import KINDS, REVERSAL, Entry, Problem
+from .models import KINDS, PIN_FIELDS, REVERSAL, TERMS_KIND, Entry, Problem, TermsPin
 
 LEDGER_FILE = "ledger.toml"
 GENESIS = "0" * 64
@@ -29,15 +29,6 @@ GENESIS = "0" * 64
 
 
 # --- the hash chain --------------------------------------------------------------------------
-
-
-def _json_default(value: Any) -> str:
-    if isinstance(value, (datetime.date, datetime.time)):
-        return value.isoformat()
-    raise TypeError(f"cannot hash a {type(value).__name__}")
-
-
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_json_default)
 
 
 def canonical_form(table: dict[str, Any], prev: str) -> bytes:
@@ -48,7 +39,7 @@ def canonical_form(table: dict[str, Any], prev: str) -> bytes:
     """
     fields = {key: (value.isoformat() if type(value) is datetime.date else value) for key, value in table.items() if key != "hash"}
     fields["prev"] = prev
-    return _CANONICAL.encode(fields).encode("utf-8")
+    return CANONICAL.encode(fields).encode("utf-8")
 
 
 def entry_hash(table: dict[str, Any], prev: str) -> str:
@@ -61,6 +52,8 @@ _REQUIRED = {"id": int, "kind": str, "date": datetime.date, "year": int, "line":
 _OPTIONAL = {"county": str, "recipient": str, "reverses": int}
 _TYPES = {**_REQUIRED, **_OPTIONAL}
 _REQUIRED_KEYS = frozenset(_REQUIRED)
+_PIN_TYPES = {"id": int, "kind": str, "date": datetime.date, "agreement": str, "digest": str, "source": str, "hash": str}
+"""A terms entry's fields (models.PIN_FIELDS), all required."""
 _TYPE_WORDS = {int: "an integer", str: "a string", datetime.date: "a date"}
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
@@ -82,12 +75,12 @@ def _expected_types(keys: tuple[str, ...]) -> tuple[type, ...] | None:
     return _SHAPES[keys]
 
 
-def _shape_problems(table: dict[str, Any], problem) -> None:
-    for key, kind in _REQUIRED.items():
+def _shape_problems(table: dict[str, Any], problem, required: dict[str, type] = _REQUIRED, types: dict[str, type] = _TYPES) -> None:
+    for key, kind in required.items():
         if key not in table:
             problem(f"missing field {key!r}")
     for key, value in table.items():
-        kind = _TYPES.get(key)
+        kind = types.get(key)
         if kind is None:
             problem(f"unknown field {key!r}")
         elif type(value) is not kind:
@@ -136,8 +129,40 @@ def build_entry(raw: RawEntry) -> tuple[Entry | None, list[Problem]]:
     return entry, []
 
 
-def entry_table(entry: Entry) -> dict[str, Any]:
-    """An Entry as the table written to the file (and hashed): absent fields left out."""
+def build_pin(raw: RawEntry) -> tuple[TermsPin | None, list[Problem]]:
+    """A TermsPin from a raw table of kind "terms" when its fields are right; else the problems."""
+    table = raw.table
+    ident = table.get("id") if type(table.get("id")) is int else None
+    problems = []
+
+    def problem(message: str) -> None:
+        problems.append(Problem("fields", message, entry=ident, lineno=raw.lineno))
+
+    if set(table) != set(_PIN_TYPES) or any(type(table[key]) is not kind for key, kind in _PIN_TYPES.items()):
+        _shape_problems(table, problem, _PIN_TYPES, _PIN_TYPES)
+        return None, problems
+    if table["id"] < 1:
+        problem(f"id {table['id']} must be 1 or more")
+    for key in ("agreement", "source"):
+        if not table[key].strip():
+            problem(f"a terms entry names its {key}; {key!r} is empty")
+    for key in ("digest", "hash"):
+        if not is_hash(table[key]):
+            problem(f"{key} must be 64 lower-case hexadecimal digits (SHA-256)")
+    if problems:
+        return None, problems
+    return TermsPin(**{key: table[key] for key in PIN_FIELDS}, lineno=raw.lineno), []
+
+
+def build_record(raw: RawEntry) -> tuple[Entry | TermsPin | None, list[Problem]]:
+    """Either kind of table: a terms entry, or a money entry (every other kind)."""
+    return build_pin(raw) if raw.table.get("kind") == TERMS_KIND else build_entry(raw)
+
+
+def entry_table(entry: Entry | TermsPin) -> dict[str, Any]:
+    """An Entry (or TermsPin) as the table written to the file (and hashed): absent fields left out."""
+    if type(entry) is TermsPin:
+        return {key: getattr(entry, key) for key in PIN_FIELDS}
     table = {key: getattr(entry, key) for key in _REQUIRED if key != "hash"}
     for key in _OPTIONAL:
         if getattr(entry, key) is not None:
@@ -156,6 +181,7 @@ class Ledger:
 
     A ledger read through a verified index (ledger_index.py) starts from a base: its first
     `base_count` entries, ending in `base_head`, were checked before and are not in `raw`.
+    `pins` are its terms entries, apart from the money `entries` that the rules add up.
     """
 
     path: str
@@ -165,6 +191,7 @@ class Ledger:
     line_count: int = 0  # newlines in the file: where the next appended entry's lines begin
     base_count: int = 0
     base_head: str = GENESIS
+    pins: tuple[TermsPin, ...] = ()
 
     @property
     def count(self) -> int:
@@ -194,12 +221,13 @@ def parse_ledger(data: bytes, path: str = LEDGER_FILE) -> Ledger:
         return Ledger(path, (), (), (Problem("syntax", f"not UTF-8 text (byte {error.start})", lineno=line),))
     raw, problems = parse_ledger_text(text)
     entries = []
+    pins = []
     for item in raw:
-        entry, entry_problems = build_entry(item)
-        if entry is not None:
-            entries.append(entry)
+        built, entry_problems = build_record(item)
+        if built is not None:
+            (pins if type(built) is TermsPin else entries).append(built)
         problems.extend(entry_problems)
-    return Ledger(path, tuple(raw), tuple(entries), tuple(problems), text.count("\n"))
+    return Ledger(path, tuple(raw), tuple(entries), tuple(problems), text.count("\n"), pins=tuple(pins))
 
 
 def read_ledger(path: str | os.PathLike) -> Ledger:
@@ -266,18 +294,19 @@ def open_for_append(path: str | os.PathLike) -> Iterator[LockedFile]:
         yield handle
 
 
-def serialize_entries(entries: list[Entry]) -> bytes:
+def serialize_entries(entries: list[Entry | TermsPin]) -> bytes:
     return entries_toml([entry_table(entry) for entry in entries]).encode("utf-8")
 
 
-def create_empty_ledger(path: str | os.PathLike) -> None:
-    """Write a new ledger with only its header comment; refuse if the file exists."""
+def create_empty_ledger(path: str | os.PathLike, entries: bytes = b"") -> None:
+    """Write a new ledger with its header comment (and `entries`, `ledger init`'s terms entry)
+    in one write; refuse if the file exists."""
     try:
         fd = os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     except FileExistsError:
         raise UserError(f"{path}: already exists; nothing was written") from None
     try:
-        os.write(fd, LEDGER_HEADER.encode("utf-8"))
+        os.write(fd, LEDGER_HEADER.encode("utf-8") + entries)
         os.fsync(fd)
     finally:
         os.close(fd)

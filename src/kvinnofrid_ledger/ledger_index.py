@@ -46,8 +46,8 @@ def read_with_index(data: bytes, path: str) -> Ledger:
         return parse_ledger(data, path)
     size = index["size"]
     tail = parse_ledger(data[size:], path)
-    if tail.problems and any(p.rule == "syntax" for p in tail.problems):
-        return parse_ledger(data, path)  # let the whole file say where it is broken
+    if tail.pins or (tail.problems and any(p.rule == "syntax" for p in tail.problems)):
+        return parse_ledger(data, path)  # let the whole file say where it is broken; the index holds no terms entries
     offset = index["line_count"]
     raw = tuple(RawEntry(r.lineno + offset, r.table) for r in tail.raw)
     tail_entries = tuple(e._replace(lineno=e.lineno + offset) for e in tail.entries)

@@ -20,12 +20,13 @@ from .models import Problem
 
 LEDGER_HEADER = """\
 # kvinnofrid-ledger: the append-only ledger of the agreement's disbursements, repayments and
-# reversals. Entries are added only by `ledger record`, `ledger reverse` and `ledger import`.
+# reversals. Entries are added only by `ledger record`, `ledger reverse` and `ledger import`, and
+# the terms entries, which pin the terms the ledger is kept under, by `ledger init` and `ledger amend`.
 # Do not edit or remove an entry: each entry's hash covers its fields and the hash of the entry
 # before it, so `ledger check` finds any change. A mistake is corrected by a new entry.
 """
 
-KEY_ORDER = ("id", "kind", "date", "year", "line", "county", "recipient", "amount", "reference", "note", "reverses", "hash")
+KEY_ORDER = ("id", "kind", "date", "agreement", "digest", "source", "year", "line", "county", "recipient", "amount", "reference", "note", "reverses", "hash")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,17 @@ _ENTRY = re.compile(
     rf"(?:reverses = {_INT}\n)?"
     rf"hash = {_STR}\n"
 )
+# A terms entry (models.TermsPin), in the layout `ledger init` and `ledger amend` write.
+_TERMS_ENTRY = re.compile(
+    r"(\n*)\[\[entry\]\]\n"
+    rf"id = {_INT}\n"
+    r'kind = "terms"\n'
+    rf"date = {_DATE}\n"
+    rf"agreement = {_STR}\n"
+    rf"digest = {_STR}\n"
+    rf"source = {_STR}\n"
+    rf"hash = {_STR}\n"
+)
 # Comments and blank lines before the first entry (the header `ledger init` writes).
 _PREAMBLE = re.compile(r"(?:[ \t]*(?:#[^\x00-\x08\x0a-\x1f\x7f]*)?\n)*")
 _TRAILER = re.compile(r"\n*")
@@ -83,7 +95,19 @@ def _fast_parse(text: str) -> list[RawEntry] | None:
         while True:
             m = match_at(text, pos)
             if m is None:
-                break
+                m = _TERMS_ENTRY.match(text, pos)  # only where a money entry did not match: rare
+                if m is None:
+                    break
+                blank, ident, date, agreement, digest, source, hashed = m.groups()
+                if "\\" in m.group():
+                    agreement, digest, source, hashed = map(_text, (agreement, digest, source, hashed))
+                lineno += len(blank)
+                table = {"id": int(ident), "kind": "terms", "date": _date(date), "agreement": agreement,
+                         "digest": digest, "source": source, "hash": hashed}
+                entries.append(RawEntry(lineno, table))
+                lineno += m.group().count("\n") - len(blank)
+                pos = m.end()
+                continue
             (blank, ident, kind, date, year, line, county, recipient, amount, reference, note, reverses, digest) = m.groups()
             if "\\" in m.group():  # an escape somewhere: decode each string
                 kind, line, reference, note, digest = map(_text, (kind, line, reference, note, digest))

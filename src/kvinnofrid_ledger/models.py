@@ -197,6 +197,8 @@ class Terms:
     counties: tuple[County, ...]  # in county-code order
     years: Mapping[int, YearTerms]
     sources: tuple[str, ...]  # the files the terms were read from
+    digest: str = ""  # SHA-256 of the files' canonical content (terms.terms_digest): what a ledger pins
+    found: str = ""  # how the folder was found: FOUND_DATA_DIR, FOUND_BESIDE_LEDGER or FOUND_SHIPPED
 
     @property
     def first_year(self) -> int:
@@ -285,6 +287,8 @@ DISBURSEMENT = "disbursement"
 REPAYMENT = "repayment"
 REVERSAL = "reversal"
 KINDS = (DISBURSEMENT, REPAYMENT, REVERSAL)
+TERMS_KIND = "terms"
+"""The kind of the ledger's other table: a terms entry, which pins the terms the ledger is kept under."""
 
 
 class Entry(NamedTuple):
@@ -307,6 +311,26 @@ class Entry(NamedTuple):
     reverses: int | None
     hash: str
     lineno: int = 0
+
+
+class TermsPin(NamedTuple):
+    """A terms entry: from this entry on, the ledger is kept under the terms whose content has
+    this digest (see terms.terms_digest). Chained and numbered with the money entries, in the same
+    file order; `agreement` is the agreement's name, `source` the decision or page the terms
+    come from. Written by `ledger init` and `ledger amend` only."""
+
+    id: int
+    kind: str  # always TERMS_KIND
+    date: datetime.date
+    agreement: str
+    digest: str
+    source: str
+    hash: str
+    lineno: int = 0
+
+
+PIN_FIELDS = ("id", "kind", "date", "agreement", "digest", "source", "hash")
+"""A terms entry's fields, in the order written to the file."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,12 +13,12 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .checks import INPUT_RULES, INTEGRITY_RULES, RULES_FOR_NEW_ENTRIES, new_or_worse, run_checks
+from .checks import INPUT_RULES, INTEGRITY_RULES, RULES_FOR_NEW_ENTRIES, TERMS_RULE, new_or_worse, run_checks
 from .errors import RuleBroken, UserError
-from .ledger import GENESIS, Ledger, build_entry, entry_hash, entry_table, open_for_append
+from .ledger import GENESIS, Ledger, build_record, entry_hash, entry_table, open_for_append
 from .ledger_index import read_with_index, save_index, stale
 from .ledger_text import RawEntry, entries_toml
-from .models import DISBURSEMENT, REVERSAL, County, Entry, Problem, Terms
+from .models import DISBURSEMENT, REVERSAL, TERMS_KIND, County, Entry, Problem, Terms, TermsPin
 
 
 INDEX_FROM = 1000
@@ -41,28 +41,42 @@ class Draft:
     reverses: int | None = None
 
 
-def chain_drafts(ledger: Ledger, drafts: list[Draft]) -> list[Entry]:
+@dataclass(frozen=True, slots=True)
+class PinDraft:
+    """A terms entry as asked for (by `init`, `amend`, or an imported terms row)."""
+
+    kind = TERMS_KIND  # not a field: what a draft of either kind answers when asked its kind
+    date: datetime.date
+    agreement: str
+    digest: str
+    source: str
+
+
+def chain_drafts(ledger: Ledger, drafts: list[Draft | PinDraft]) -> list[Entry | TermsPin]:
     """Give each draft the next id and its hash, each chained to the one before."""
     prev = ledger.head or GENESIS
     next_id = ledger.next_id
     entries = []
     lineno = ledger.line_count  # each entry is appended as a blank line, its header, its fields
     for offset, draft in enumerate(drafts):
-        unhashed = Entry(
-            id=next_id + offset,
-            kind=draft.kind,
-            date=draft.date,
-            year=draft.year,
-            line=draft.line,
-            amount=draft.amount,
-            reference=draft.reference,
-            note=draft.note,
-            county=draft.county,
-            recipient=draft.recipient,
-            reverses=draft.reverses,
-            hash="",
-            lineno=lineno + 2,
-        )
+        if type(draft) is PinDraft:
+            unhashed = TermsPin(next_id + offset, TERMS_KIND, draft.date, draft.agreement, draft.digest, draft.source, "", lineno + 2)
+        else:
+            unhashed = Entry(
+                id=next_id + offset,
+                kind=draft.kind,
+                date=draft.date,
+                year=draft.year,
+                line=draft.line,
+                amount=draft.amount,
+                reference=draft.reference,
+                note=draft.note,
+                county=draft.county,
+                recipient=draft.recipient,
+                reverses=draft.reverses,
+                hash="",
+                lineno=lineno + 2,
+            )
         table = entry_table(unhashed)
         entry = unhashed._replace(hash=entry_hash(table, prev))
         lineno += 2 + len(table)
@@ -71,23 +85,33 @@ def chain_drafts(ledger: Ledger, drafts: list[Draft]) -> list[Entry]:
     return entries
 
 
-def extended(ledger: Ledger, entries: list[Entry]) -> Ledger:
+def extended(ledger: Ledger, entries: list[Entry | TermsPin]) -> Ledger:
     """The ledger as it would be with `entries` appended, read back as `check` would read it:
     each new entry's table goes through the same build step, so a field that `check` would
     reject (a disbursement naming an entry it `reverses`, say) is a problem here too."""
     raw = tuple(RawEntry(entry.lineno, entry_table(entry)) for entry in entries)
-    problems = [problem for item in raw for problem in build_entry(item)[1]]
+    problems = [problem for item in raw for problem in build_record(item)[1]]
     lines = sum(2 + len(r.table) for r in raw)
+    pins = tuple(entry for entry in entries if type(entry) is TermsPin)
+    money = tuple(entry for entry in entries if type(entry) is not TermsPin)
     return Ledger(
-        ledger.path, ledger.raw + raw, ledger.entries + tuple(entries), ledger.problems + tuple(problems),
-        ledger.line_count + lines, ledger.base_count, ledger.base_head,
+        ledger.path, ledger.raw + raw, ledger.entries + money, ledger.problems + tuple(problems),
+        ledger.line_count + lines, ledger.base_count, ledger.base_head, ledger.pins + pins,
     )
 
 
-def refusals(before: list[Problem], after: Ledger, terms: Terms) -> list[Problem]:
+def refusals(before: list[Problem], after: Ledger, terms: Terms, whole: bool = False) -> list[Problem]:
     """What the ledger `after` (entries chained onto a ledger whose problems were `before`, none
-    of them of the integrity rules) breaks that was not broken already, or breaks worse."""
-    return new_or_worse(before, run_checks(after, terms, RULES_FOR_NEW_ENTRIES))
+    of them of the integrity rules) breaks that was not broken already, or breaks worse.
+
+    Terms that are not the pinned ones are always refused, even if they were already in force
+    before: otherwise a clerk could keep recording under looser terms. With `whole` (an
+    amendment, which re-judges every entry under new terms) every problem is refused.
+    """
+    after_problems = run_checks(after, terms, RULES_FOR_NEW_ENTRIES)
+    if whole:
+        return after_problems
+    return [p for p in after_problems if p.rule == TERMS_RULE] or new_or_worse(before, after_problems)
 
 
 def append_drafts(
@@ -97,12 +121,14 @@ def append_drafts(
     dry_run: bool = False,
     labels: list[str] | None = None,
     progress: Callable[[str], None] | None = None,
-) -> list[Entry]:
+    whole: bool = False,
+) -> list[Entry | TermsPin]:
     """Validate and append the drafts that `drafts(ledger)` makes from the locked ledger.
 
     Raises UserError (exit 2) when a draft is malformed, RuleBroken (exit 1) when appending would
     break a rule of the agreement; in both cases nothing is written. `labels`, one per draft, say
     where each came from (an import's "file.csv:12") in the messages; `progress` hears each step.
+    `whole`: refuse every problem of the ledger as it would be (see refusals).
     """
     step = progress or (lambda _message: None)
     step("reading the ledger")
@@ -123,7 +149,7 @@ def append_drafts(
         entries = chain_drafts(ledger, drafts(ledger))
         after = extended(ledger, entries)
         step("checking the ledger with the new entries")
-        refused = refusals(before, after, terms)
+        refused = refusals(before, after, terms, whole)
         if refused:
             bad_input = [problem for problem in refused if problem.rule in INPUT_RULES]
             if bad_input:
@@ -139,7 +165,8 @@ def append_drafts(
 
 def _maybe_index(path, data: bytes, ledger: Ledger) -> None:
     """Leave a verified index of a large ledger for the next writer (see ledger_index.py)."""
-    if len(ledger.entries) >= INDEX_FROM and (ledger.base_count == 0 or stale(ledger)):
+    # the index holds money entries only: a ledger with terms entries is always read whole
+    if len(ledger.entries) >= INDEX_FROM and not ledger.pins and (ledger.base_count == 0 or stale(ledger)):
         save_index(str(path), data, ledger.entries, ledger.line_count)
 
 
@@ -162,6 +189,8 @@ def reversal_draft(ledger: Ledger, target_id: int, reason: str, date: datetime.d
     if not reason.strip():
         raise UserError("--reason must say why the entry is reversed")
     target = next((entry for entry in ledger.entries if entry.id == target_id), None)
+    if any(pin.id == target_id for pin in ledger.pins):
+        raise RuleBroken(f"rule reversal: entry {target_id} is a terms entry, which no reversal cancels; the terms change only by `ledger amend`")
     if target is None:
         raise RuleBroken(f"rule reversal: there is no entry {target_id} to reverse (the ledger has {ledger.count} entries); nothing was recorded")
     if target.kind == REVERSAL:

@@ -7,6 +7,7 @@ JSON a command prints is that object serialised; `ledger schema` describes the s
 from __future__ import annotations
 
 import datetime
+import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional
 
@@ -17,12 +18,40 @@ from .models import TOTAL
 
 if TYPE_CHECKING:
     from .ledger import Ledger
-    from .models import Entry, Problem, Terms
+    from .models import Entry, Problem, Terms, TermsPin
 
 
 def percent(used: int, limit: int) -> float:
     """Share of a limit used, in percent with one decimal; 0 of 0 is 0."""
     return round(100 * used / limit, 1) if limit else 0.0
+
+
+# --- the terms a report judged by --------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TermsUsed:
+    """The terms a report judged the ledger by: the folder of agreement.toml and counties.toml,
+    how it was found (`data-dir`: --data-dir or $KVINNOFRID_LEDGER_DATA; `beside-ledger`; `shipped`),
+    the SHA-256 of their content, and the digest the ledger's last terms entry pins, with its
+    id (both null when the ledger pins none). The verdict holds only when `digest` == `pinned`."""
+
+    folder: str
+    found: str
+    digest: str
+    pinned: Optional[str]
+    pinned_by: Optional[int]
+
+
+def terms_used(terms: Terms, ledger: Ledger) -> TermsUsed:
+    pin = ledger.pins[-1] if ledger.pins else None
+    return TermsUsed(
+        folder=os.path.abspath(os.path.dirname(terms.sources[0])),
+        found=terms.found,
+        digest=terms.digest,
+        pinned=pin.digest if pin else None,
+        pinned_by=pin.id if pin else None,
+    )
 
 
 # --- status: budget versus actual ------------------------------------------------------------
@@ -67,6 +96,7 @@ class YearStatus:
     pots: tuple[PotStatus, ...]
     counties: tuple[CountyStatus, ...]
     lines: tuple[LineStatus, ...]
+    terms: TermsUsed
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,9 +115,10 @@ class PeriodStatus:
     ledger_ok: bool
     years: tuple[YearStatus, ...]
     period: PeriodTotals
+    terms: TermsUsed
 
 
-def _year_status(terms: Terms, year: int, totals, ledger_ok: bool) -> YearStatus:
+def _year_status(terms: Terms, year: int, totals, ledger_ok: bool, used: TermsUsed) -> YearStatus:
     year_terms = terms.years[year]
     pots = tuple(
         _pot(key, year_terms.ceilings[key], totals.total if key == TOTAL else totals.pots.get(key, 0))
@@ -98,7 +129,7 @@ def _year_status(terms: Terms, year: int, totals, ledger_ok: bool) -> YearStatus
         for county in terms.counties
     )
     lines = tuple(LineStatus(line.id, line.pot, totals.lines.get(line.id, 0)) for line in terms.lines)
-    return YearStatus(year, ledger_ok, pots, counties, lines)
+    return YearStatus(year, ledger_ok, pots, counties, lines, used)
 
 
 def _pot(key: str, ceiling: int, disbursed: int) -> PotStatus:
@@ -112,13 +143,14 @@ def _county(code: str, name: str, allocated: int, disbursed: int) -> CountyStatu
 def status(ledger: Ledger, terms: Terms, year: int, ledger_ok: bool = True) -> YearStatus:
     """Budget versus actual for `year` (inside the period)."""
     totals = net_totals(ledger.entries, terms).get(year) or YearTotals(year)
-    return _year_status(terms, year, totals, ledger_ok)
+    return _year_status(terms, year, totals, ledger_ok, terms_used(terms, ledger))
 
 
 def period_status(ledger: Ledger, terms: Terms, ledger_ok: bool = True) -> PeriodStatus:
     """Budget versus actual for every year, and summed over the period."""
     by_year = net_totals(ledger.entries, terms)
-    years = tuple(_year_status(terms, year, by_year.get(year) or YearTotals(year), ledger_ok) for year in terms.years)
+    used = terms_used(terms, ledger)
+    years = tuple(_year_status(terms, year, by_year.get(year) or YearTotals(year), ledger_ok, used) for year in terms.years)
     pots = tuple(
         _pot(first.id, sum(y.pots[i].ceiling for y in years), sum(y.pots[i].disbursed for y in years))
         for i, first in enumerate(years[0].pots)
@@ -130,7 +162,7 @@ def period_status(ledger: Ledger, terms: Terms, ledger_ok: bool = True) -> Perio
     lines = tuple(
         LineStatus(first.id, first.pot, sum(y.lines[i].disbursed for y in years)) for i, first in enumerate(years[0].lines)
     )
-    return PeriodStatus(ledger_ok, years, PeriodTotals(terms.first_year, terms.last_year, pots, counties, lines))
+    return PeriodStatus(ledger_ok, years, PeriodTotals(terms.first_year, terms.last_year, pots, counties, lines), used)
 
 
 # --- check -----------------------------------------------------------------------------------
@@ -153,14 +185,16 @@ class CheckReport:
     entries: int
     head: Optional[str]
     violations: tuple[Violation, ...]
+    terms: TermsUsed
 
 
-def check_report(ledger: Ledger, problems: list[Problem]) -> CheckReport:
+def check_report(ledger: Ledger, problems: list[Problem], terms: Terms) -> CheckReport:
     return CheckReport(
         ok=not problems,
         entries=ledger.count,
         head=ledger.head,
         violations=tuple(Violation(p.rule, p.entry, p.lineno, p.message) for p in problems),
+        terms=terms_used(terms, ledger),
     )
 
 
@@ -188,8 +222,37 @@ class ExportedEntry(TypedDict):
 EXPORT_FIELDS = tuple(ExportedEntry.__annotations__)
 
 
+class ExportedPin(TypedDict):
+    """A terms entry, with every field: the terms the ledger is kept under from this entry on."""
+
+    id: int
+    kind: str
+    date: datetime.date
+    agreement: str
+    digest: str
+    source: str
+    hash: str
+
+
 class ExportDocument(TypedDict):
+    """The money entries, and apart from them the terms entries (both in ledger order, ids
+    interleaved): a script that sums `amount` over `entries` needs no test for the kind."""
+
     entries: list[ExportedEntry]
+    terms: list[ExportedPin]
+
+
+class TermsHistory(TypedDict):
+    """`ledger terms --history`: the ledger, the digest of the terms in force (which must be the
+    last entry's for the ledger to pass `check`), and its terms entries in file order."""
+
+    ledger: str
+    in_force: str
+    terms: list[ExportedPin]
+
+
+def exported_pins(pins: tuple[TermsPin, ...]) -> list[ExportedPin]:
+    return [ExportedPin(id=p.id, kind=p.kind, date=p.date, agreement=p.agreement, digest=p.digest, source=p.source, hash=p.hash) for p in pins]
 
 
 def exported_entries(entries: tuple[Entry, ...] | list[Entry], year: int | None = None) -> list[ExportedEntry]:
@@ -203,3 +266,13 @@ def exported_entries(entries: tuple[Entry, ...] | list[Entry], year: int | None 
         for e in entries
         if year is None or e.year == year
     ]
+
+
+def exported_rows(ledger: Ledger, year: int | None = None) -> list[ExportedEntry | ExportedPin]:
+    """The money entries (of one budget year, if given) and every terms entry, in file order:
+    the rows of a CSV export. Terms entries are kept whatever the year, since they say which
+    terms every row was judged by, and an import needs them to pin the same terms."""
+    money = [entry for entry in ledger.entries if year is None or entry.year == year]
+    placed = [(entry.lineno, row) for entry, row in zip(money, exported_entries(money))]
+    placed += [(pin.lineno, row) for pin, row in zip(ledger.pins, exported_pins(ledger.pins))]
+    return [row for _lineno, row in sorted(placed, key=lambda item: item[0])]

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any, Union
 
 from .allocation import PeriodAllocation, YearAllocation
-from .reports import CheckReport, ExportDocument, PeriodStatus, YearStatus
+from .reports import CheckReport, ExportDocument, PeriodStatus, TermsHistory, YearStatus
 
 OUTPUTS: dict[str, tuple[Any, str]] = {
     "allocate": (Union[YearAllocation, PeriodAllocation], "`ledger allocate --format json`: one year's allocation (YEAR given) or the period's"),
     "check": (CheckReport, "`ledger check --format json`"),
     "status": (Union[YearStatus, PeriodStatus], "`ledger status --format json`: one year (YEAR given) or every year and the period"),
     "export": (ExportDocument, "`ledger export --format json` and `ledger list --format json`"),
+    "terms-history": (TermsHistory, "`ledger terms --history --format json`"),
 }
 
 

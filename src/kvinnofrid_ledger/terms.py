@@ -19,6 +19,13 @@ from .models import TOTAL, AgreementFile, Amendment, CountiesFile, County, Terms
 AGREEMENT_FILE = "agreement.toml"
 COUNTIES_FILE = "counties.toml"
 
+FOUND_DATA_DIR = "data-dir"
+"""The terms were found where --data-dir (or $KVINNOFRID_LEDGER_DATA) points."""
+FOUND_BESIDE_LEDGER = "beside-ledger"
+"""The terms were found in the ledger file's own folder."""
+FOUND_SHIPPED = "shipped"
+"""The terms are the ones shipped with the package."""
+
 
 class TermsError(UserError):
     """The terms cannot be loaded; `problems` holds one line for each thing that is wrong."""
@@ -53,6 +60,7 @@ def load_terms(data_dir: str | os.PathLike | None = None) -> Terms:
     The whole-file rules (duplicates, unknown pots, allocations over a ceiling) run every time.
     """
     folder = Path(data_dir) if data_dir else shipped_data_dir()
+    found = FOUND_DATA_DIR if data_dir else FOUND_SHIPPED
     agreement_path = folder / AGREEMENT_FILE
     counties_path = folder / COUNTIES_FILE
     agreement_bytes, raw_agreement = _read_toml(agreement_path)
@@ -62,7 +70,61 @@ def load_terms(data_dir: str | os.PathLike | None = None) -> Terms:
     terms = terms_from_data(raw_agreement, raw_counties, str(agreement_path), str(counties_path), validated=validated)
     if marker is not None and not validated:
         _leave_marker(marker)
-    return terms
+    return replace(terms, found=found)
+
+
+# --- which terms are in force, and their digest --------------------------------------------
+
+
+def locate_terms(data_dir: str | os.PathLike | None, ledger: str | os.PathLike | None = None) -> tuple[Path, str]:
+    """The folder of the terms in force, and how it was found. In this order:
+
+    1. `data_dir` (--data-dir, or $KVINNOFRID_LEDGER_DATA): named on purpose, so it wins;
+    2. the ledger file's own folder, when it holds both agreement.toml and counties.toml: what
+       `ledger init` writes, so a user who edits the copied terms is judged by that edit;
+    3. the terms shipped with the package.
+
+    A ledger folder holding only one of the two files is refused rather than passed over for the
+    shipped terms: silently judging a ledger by terms other than the ones beside it is the very
+    mistake this order exists to prevent.
+    """
+    if data_dir:
+        return Path(data_dir), FOUND_DATA_DIR
+    if ledger is not None:
+        folder = Path(ledger).parent
+        present = [name for name in (AGREEMENT_FILE, COUNTIES_FILE) if (folder / name).is_file()]
+        if len(present) == 2:
+            return folder, FOUND_BESIDE_LEDGER
+        if present:
+            missing = COUNTIES_FILE if present == [AGREEMENT_FILE] else AGREEMENT_FILE
+            raise TermsError([
+                f"{folder / present[0]}: found beside the ledger without {missing}; put both files of the terms "
+                "there (or neither), or point --data-dir at the folder of both"
+            ])
+    return shipped_data_dir(), FOUND_SHIPPED
+
+
+def load_terms_for(data_dir: str | os.PathLike | None, ledger: str | os.PathLike | None = None) -> Terms:
+    """The terms in force for a command on `ledger` (see locate_terms for the order)."""
+    folder, found = locate_terms(data_dir, ledger)
+    return replace(load_terms(folder), found=found)
+
+
+def terms_digest(raw_agreement: dict[str, Any], raw_counties: dict[str, Any]) -> str:
+    """SHA-256 of the terms' canonical content, what a ledger's terms entry pins.
+
+    The canonical content is the JSON of {"agreement": <agreement.toml>, "counties":
+    <counties.toml>} as parsed, in the ledger's own canonical form (keys sorted, no white space,
+    UTF-8, dates as "YYYY-MM-DD"). Every value counts, and the order of arrays (amendments apply
+    in order); comments, layout, key order and line ends do not, since they change no verdict,
+    and a checkout that turns LF into CRLF must not look like an amendment. An auditor recomputes
+    it with the standard library (see the README).
+    """
+    import hashlib
+
+    from .canonical import canonical_json
+
+    return hashlib.sha256(canonical_json({"agreement": raw_agreement, "counties": raw_counties})).hexdigest()
 
 
 def cache_dir() -> Path | None:
@@ -140,6 +202,7 @@ def terms_from_data(
         counties=counties,
         years=MappingProxyType(years),
         sources=(agreement_name, counties_name),
+        digest=terms_digest(raw_agreement, raw_counties),
     )
 
 

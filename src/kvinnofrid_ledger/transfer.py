@@ -14,11 +14,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import UserError, read_input
-from .models import DISBURSEMENT, KINDS, REPAYMENT, REVERSAL
-from .record import Draft, iso_date
-from .reports import EXPORT_FIELDS, ExportedEntry
+from .models import DISBURSEMENT, KINDS, REPAYMENT, REVERSAL, TERMS_KIND
+from .record import Draft, PinDraft, iso_date
+from .reports import EXPORT_FIELDS, ExportedEntry, ExportedPin
 
-TEXT_COLUMNS = frozenset({"kind", "line", "county", "recipient", "reference", "note", "hash"})
+TERMS_COLUMNS = ("agreement", "digest", "source")
+"""The columns only a terms row fills (empty in every money row), after the money columns."""
+CSV_FIELDS = EXPORT_FIELDS + TERMS_COLUMNS
+MONEY_ONLY_COLUMNS = ("year", "line", "county", "recipient", "amount", "reference", "note", "reverses")
+"""The columns a terms row leaves empty."""
+TEXT_COLUMNS = frozenset({"kind", "line", "county", "recipient", "reference", "note", "hash", *TERMS_COLUMNS})
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 QUOTE = "'"
 
@@ -37,24 +42,26 @@ def restore(cell: str) -> str:
     return cell[1:] if cell.startswith(QUOTE) else cell
 
 
-def export_csv(entries: list[ExportedEntry]) -> str:
-    """RFC 4180 (see render.csv_text); an empty cell for a missing value, text cells neutralised."""
+def export_csv(entries: list[ExportedEntry | ExportedPin]) -> str:
+    """RFC 4180 (see render.csv_text); an empty cell for a missing value, text cells neutralised.
+    Money rows and terms rows share one header: each leaves the other's columns empty."""
     from .render import csv_text
 
-    def cells(entry: ExportedEntry) -> list[str]:
+    def cells(entry: ExportedEntry | ExportedPin) -> list[str]:
+        values = [entry.get(name) for name in CSV_FIELDS]
         return [
-            "" if entry[name] is None else neutralise(entry[name]) if name in TEXT_COLUMNS else str(entry[name])
-            for name in EXPORT_FIELDS
+            "" if value is None else neutralise(value) if name in TEXT_COLUMNS else str(value)
+            for name, value in zip(CSV_FIELDS, values)
         ]
 
-    return csv_text(EXPORT_FIELDS, map(cells, entries))
+    return csv_text(CSV_FIELDS, map(cells, entries))
 
 
 def export_toml(entries) -> str:
-    """The entries in the ledger's own layout (amounts unsigned, as recorded)."""
+    """The entries, money and terms, in the ledger's own layout (amounts unsigned, as recorded)."""
     from .ledger import serialize_entries
 
-    return serialize_entries(entries).decode("utf-8").lstrip("\n")
+    return serialize_entries(sorted(entries, key=lambda entry: entry.lineno)).decode("utf-8").lstrip("\n")
 
 
 def write_atomically(path: str | os.PathLike, text: str | bytes) -> None:
@@ -83,7 +90,7 @@ def write_atomically(path: str | os.PathLike, text: str | bytes) -> None:
 # --- import ------------------------------------------------------------------------------------
 
 REQUIRED_COLUMNS = ("kind", "date", "year", "line", "amount")
-KNOWN_COLUMNS = frozenset(EXPORT_FIELDS)
+KNOWN_COLUMNS = frozenset(CSV_FIELDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,8 +98,8 @@ class ImportRow:
     """A CSV row turned into a draft, with the line of the file it started on."""
 
     lineno: int
-    draft: Draft
-    signed_amount: int
+    draft: Draft | PinDraft
+    signed_amount: int  # 0 for a terms row
 
 
 def parse_import_csv(text: str, name: str) -> list[ImportRow]:
@@ -111,7 +118,7 @@ def parse_import_csv(text: str, name: str) -> list[ImportRow]:
     if missing:
         problems.append(f"{name}:1: missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)} (the header of `ledger export --format csv`)")
     if unknown:
-        problems.append(f"{name}:1: unknown column{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; the columns are {', '.join(EXPORT_FIELDS)}")
+        problems.append(f"{name}:1: unknown column{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; the columns are {', '.join(CSV_FIELDS)}")
     if len(set(header)) != len(header):
         problems.append(f"{name}:1: a column appears twice in the header")
     if problems:
@@ -149,8 +156,13 @@ def _row(row: dict[str, str], lineno: int, name: str, problems: list[str]) -> Im
         return restore(value) if value != "" else None
 
     kind = text("kind") or ""
+    if kind == TERMS_KIND:
+        return _terms_row(row, bad, text, lineno)
+    filled = [column for column in TERMS_COLUMNS if row.get(column, "")]
+    if filled:
+        bad(filled[0], f"only a terms row fills {', '.join(TERMS_COLUMNS)}")
     if kind not in KINDS:
-        bad("kind", f"{kind!r} is not one of {', '.join(KINDS)}")
+        bad("kind", f"{kind!r} is not one of {', '.join(KINDS + (TERMS_KIND,))}")
     date = iso_date(row["date"])
     if date is None:
         bad("date", f"{row['date']!r} is not a date YYYY-MM-DD")
@@ -182,6 +194,35 @@ def _row(row: dict[str, str], lineno: int, name: str, problems: list[str]) -> Im
         reverses=reverses,
     )
     return ImportRow(lineno, draft, amount)
+
+
+def _terms_row(row: dict[str, str], bad, text, lineno: int) -> ImportRow | None:
+    """A terms row: appended as recorded (its digest is not recomputed: it is history, and the
+    terms rule still requires the ledger's last terms entry to pin the terms in force)."""
+    from .ledger import is_hash
+
+    wrongs = []
+
+    def wrong(column: str, message: str) -> None:
+        wrongs.append(column)
+        bad(column, message)
+
+    date = iso_date(row["date"])
+    if date is None:
+        wrong("date", f"{row['date']!r} is not a date YYYY-MM-DD")
+    for column in MONEY_ONLY_COLUMNS:
+        if row.get(column, "").strip():
+            wrong(column, "a terms row leaves it empty")
+            break
+    digest = text("digest") or ""
+    if not is_hash(digest):
+        wrong("digest", f"{digest!r} is not a SHA-256 (64 lower-case hexadecimal digits)")
+    for column in ("agreement", "source"):
+        if not (text(column) or "").strip():
+            wrong(column, "is empty; a terms row names the agreement and the source of its terms")
+    if wrongs:
+        return None
+    return ImportRow(lineno, PinDraft(date=date, agreement=text("agreement"), digest=digest, source=text("source")), 0)
 
 
 def _integer(cell: str, column: str, bad) -> int | None:

@@ -13,8 +13,8 @@ from .render import csv_bool, csv_text, jsonable, safe_text
 if TYPE_CHECKING:
     from .allocation import PeriodAllocation, YearAllocation
     from .ledger import Ledger
-    from .models import Problem, Terms
-    from .reports import ExportedEntry, PeriodStatus, YearStatus
+    from .models import Problem, Terms, TermsPin
+    from .reports import ExportedEntry, PeriodStatus, TermsUsed, YearStatus
 
 
 def _table(title: str | None = None, caption: str | None = None):
@@ -112,7 +112,39 @@ def terms_json(terms: Terms) -> Any:
         ],
         "counties": jsonable(terms.counties),
         "sources": list(terms.sources),
+        "found": terms.found,
+        "digest": terms.digest,
     }
+
+
+FOUND_WORDS = {
+    "data-dir": "named by --data-dir or KVINNOFRID_LEDGER_DATA",
+    "beside-ledger": "found beside the ledger",
+    "shipped": "shipped with the package",
+}
+
+
+def terms_line(used: TermsUsed) -> str:
+    """One line saying which terms a report judged the ledger by, and whether they are pinned."""
+    if used.pinned is None:
+        pinned = "not pinned in the ledger (pin them with `ledger amend --source TEXT`)"
+    elif used.pinned == used.digest:
+        pinned = f"pinned by entry {used.pinned_by}"
+    else:
+        pinned = f"NOT the pinned terms: entry {used.pinned_by} pins {used.pinned}"
+    return safe_text(f"terms: {used.folder} ({FOUND_WORDS.get(used.found, used.found)}); digest {used.digest}; {pinned}")
+
+
+def pins_table(pins: tuple[TermsPin, ...], terms: Terms):
+    """`ledger terms --history`: the terms entries of a ledger, the last one in force."""
+    table = _table(f"Terms pinned in the ledger: {len(pins)} terms entr{'y' if len(pins) == 1 else 'ies'}")
+    for name in ("Id", "Date", "Digest", "Source", "In force"):
+        table.add_column(name, justify="right" if name == "Id" else "left", no_wrap=name == "Digest")
+    for index, pin in enumerate(pins):
+        last = index == len(pins) - 1
+        state = ("yes" if pin.digest == terms.digest else "no: the terms in force differ") if last else ""
+        table.add_row(str(pin.id), pin.date.isoformat(), pin.digest, safe_text(pin.source), state)
+    return table
 
 
 def terms_tables(terms: Terms) -> list:
@@ -132,6 +164,8 @@ def terms_tables(terms: Terms) -> list:
     for code, amount in rule.counties.items():
         about.add_row("", f"county {code}: {_kr(amount)} kr")
     about.add_row("Read from", safe_text(", ".join(terms.sources)))
+    about.add_row("Where", FOUND_WORDS.get(terms.found, terms.found))
+    about.add_row("Digest", terms.digest)
 
     ceilings = _table("Ceilings and allocations per budget year (kronor)")
     ceilings.add_column("Year")
@@ -167,8 +201,10 @@ def problem_line(path: str, problem: Problem) -> str:
     return safe_text(f"{where}: {entry}[{problem.rule}] {problem.message}")
 
 
-def check_text(ledger: Ledger, problems: list[Problem]) -> str:
+def check_text(ledger: Ledger, problems: list[Problem], used: TermsUsed | None = None) -> str:
     lines = [problem_line(ledger.path, problem) for problem in problems]
+    if used is not None:
+        lines.append(terms_line(used))
     count = ledger.count
     head = ledger.head or "none (no entries)"
     if problems:
@@ -180,12 +216,15 @@ def check_text(ledger: Ledger, problems: list[Problem]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def register_table(rows: list[ExportedEntry], terms: Terms):
-    table = _table(f"Ledger: {len(rows)} entries (kronor; repayments and reversals negative)")
+def register_table(rows: list[ExportedEntry], terms: Terms, pins: tuple[TermsPin, ...] = ()):
+    table = _table(f"Ledger: {len(rows) + len(pins)} entries (kronor; repayments and reversals negative)")
     for name, justify in (("Id", "right"), ("Date", "left"), ("Year", "left"), ("Kind", "left"), ("Line", "left"),
                           ("County / recipient", "left"), ("Amount", "right"), ("Reference", "left"), ("Note", "left")):
         table.add_column(name, justify=justify)
+    pin_rows = [(pin.id, pin) for pin in pins]
     for row in rows:
+        while pin_rows and pin_rows[0][0] < row["id"]:
+            _pin_row(table, pin_rows.pop(0)[1])
         who = row["recipient"] or ""
         if row["county"] is not None:
             county = terms.county(row["county"])
@@ -195,10 +234,17 @@ def register_table(rows: list[ExportedEntry], terms: Terms):
             str(row["id"]), row["date"].isoformat(), str(row["year"]), safe_text(kind), safe_text(row["line"]), safe_text(who),
             _kr(row["amount"]), safe_text(row["reference"]), safe_text(row["note"]),
         )
+    for _ident, pin in pin_rows:
+        _pin_row(table, pin)
     if rows:
         table.add_section()
         table.add_row("", "", "", "", "", "Net", _kr(sum(row["amount"] for row in rows)), "", "", style="bold")
     return table
+
+
+def _pin_row(table, pin: TermsPin) -> None:
+    """A terms entry in the register: its digest where a county goes, its source as the note."""
+    table.add_row(str(pin.id), pin.date.isoformat(), "", "terms", "", f"digest {pin.digest[:12]}…", "", "", safe_text(pin.source))
 
 
 # --- status ------------------------------------------------------------------------------------
