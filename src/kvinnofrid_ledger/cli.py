@@ -410,6 +410,42 @@ def status(
         _print_tables(views.status_tables(report, terms))
 
 
+Lang = _formats("sv", "en")
+
+
+@app.command()
+def report(
+    year: Annotated[Optional[int], typer.Argument(metavar="[YEAR]", help="A budget year [default: every year, and the period].", show_default=False)] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", metavar="FILE", help="Write the HTML to FILE (atomically); without it, to stdout when that is a pipe or a file.", dir_okay=False, show_default=False)] = None,
+    lang: Annotated[Lang, typer.Option("--lang", help="Language of the report: sv (Swedish, the agreement's) or en.")] = Lang.sv,
+    ledger: LedgerFile = DEFAULT_LEDGER,
+    data_dir: DataDir = None,
+) -> None:
+    """A self-contained HTML audit report: pots, counties, lines, the register and the check verdict."""
+    from .checks import run_checks
+    from .html_report import build_audit_report, render_html
+    from .ledger import read_ledger
+    from .terms import load_terms
+
+    if output is None and sys.stdout.isatty():
+        raise UserError("the report is an HTML file: give --output FILE.html, or redirect stdout to a file")
+    terms = load_terms(data_dir)
+    if year is not None and year not in terms.years:
+        raise UserError(f"year {year} is outside the agreement's period {terms.period_text}")
+    book = read_ledger(ledger)
+    problems = run_checks(book, terms)
+    if problems:
+        _message(f"warning: {ledger} fails `ledger check` ({len(problems)} problem{'s' if len(problems) > 1 else ''}); the report says so at its top")
+    html = render_html(build_audit_report(book, terms, problems, year, lang.value))
+    if output is None:
+        sys.stdout.write(html)
+    else:
+        from .transfer import write_atomically
+
+        write_atomically(output, html)
+        _message(f"wrote {output}")
+
+
 @app.command()
 def export(
     format: Annotated[CsvJsonToml, typer.Option("--format", "-f", help="Output format.")] = CsvJsonToml.csv,
