@@ -28,6 +28,30 @@ def _kr(amount: int) -> str:
     return format_kronor(amount)
 
 
+def _name_column(table, header: str) -> None:
+    """A column of names or free text: on a narrow terminal it is cut with "…" first."""
+    from .terminal import NAME, mark
+
+    table.add_column(header)
+    mark(table.columns[-1], NAME)
+
+
+def _optional_column(table, header: str, optional: bool = True) -> None:
+    """A figure column that repeats what the table sums elsewhere: left out whole, last of all,
+    when nothing else makes the table fit the terminal."""
+    from .terminal import FIXED, OPTIONAL, mark
+
+    table.add_column(header, justify="right")
+    mark(table.columns[-1], OPTIONAL if optional else FIXED)
+
+
+def _bar_column(table) -> None:
+    from .terminal import BAR, mark
+
+    table.add_column("", justify="left")
+    mark(table.columns[-1], BAR)
+
+
 # --- allocate --------------------------------------------------------------------------------
 
 
@@ -52,10 +76,10 @@ def allocation_tables(report: YearAllocation | PeriodAllocation, terms: Terms) -
         title = f"RSS allocation {report.first_year}–{report.last_year} (line {line.id}, kronor)"
     counties = _table(title)
     counties.add_column("Code")
-    counties.add_column("County")
+    _name_column(counties, "County")
     counties.add_column("Metropolitan")
     for year in years:
-        counties.add_column(str(year.year) if len(years) > 1 else "Amount", justify="right")
+        _optional_column(counties, str(year.year) if len(years) > 1 else "Amount", len(years) > 1)
     if len(years) > 1:
         counties.add_column("Period", justify="right")
     for index, county in enumerate(terms.counties):
@@ -119,7 +143,7 @@ def terms_tables(terms: Terms) -> list:
     agreement = terms.agreement
     about = _table(safe_text(agreement.name))
     about.add_column("Term")
-    about.add_column("Value")
+    _name_column(about, "Value")
     about.add_row("Parties", safe_text("; ".join(agreement.parties)))
     about.add_row("Budget years", terms.period_text)
     about.add_row("Payment dates", f"{terms.first_payment_date} to {terms.final_payment_date}")
@@ -139,7 +163,7 @@ def terms_tables(terms: Terms) -> list:
     for key in keys:
         ceilings.add_column(key, justify="right")
     ceilings.add_column("RSS allocated", justify="right")
-    ceilings.add_column("Amended by")
+    _name_column(ceilings, "Amended by")
     for year in terms.years.values():
         ceilings.add_row(
             str(year.year),
@@ -151,7 +175,7 @@ def terms_tables(terms: Terms) -> list:
     lines = _table("Budget lines")
     lines.add_column("Line")
     lines.add_column("Pot")
-    lines.add_column("What")
+    _name_column(lines, "What")
     for line in agreement.line:
         lines.add_row(line.id, line.pot, safe_text(line.name))
     return [about, ceilings, lines]
@@ -180,44 +204,39 @@ def check_text(ledger: Ledger, problems: list[Problem]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def register_table(rows: list[ExportedEntry], terms: Terms):
-    table = _table(f"Ledger: {len(rows)} entries (kronor; repayments and reversals negative)")
-    for name, justify in (("Id", "right"), ("Date", "left"), ("Year", "left"), ("Kind", "left"), ("Line", "left"),
-                          ("County / recipient", "left"), ("Amount", "right"), ("Reference", "left"), ("Note", "left")):
-        table.add_column(name, justify=justify)
+def register_table(rows: list[ExportedEntry], terms: Terms, filtered_by: str = ""):
+    """The register as a plain table, streamed without rich (see terminal.PlainTable)."""
+    from .terminal import FIXED, NAME, NOTE, OPTIONAL, PlainTable
+
+    title = f"Ledger: {len(rows)} entries{f' {filtered_by}' if filtered_by else ''} (kronor; repayments and reversals negative)"
+    table = PlainTable(
+        title=safe_text(title),
+        headers=("Id", "Date", "Year", "Kind", "Line", "County / recipient", "Amount", "Reference", "Note"),
+        justify=("right", "left", "left", "left", "left", "left", "right", "left", "left"),
+        roles=(FIXED, FIXED, OPTIONAL, FIXED, FIXED, NAME, FIXED, FIXED, NOTE),
+    )
+    names = {county.code: f"{county.code} {county.name}" for county in terms.counties}
+    append = table.rows.append
     for row in rows:
-        who = row["recipient"] or ""
-        if row["county"] is not None:
-            county = terms.county(row["county"])
-            who = f"{row['county']} {county.name}" if county else row["county"]
+        code = row["county"]
+        who = (names.get(code, code) if code is not None else row["recipient"]) or ""
         kind = row["kind"] if row["reverses"] is None else f"reversal of {row['reverses']}"
-        table.add_row(
+        append((
             str(row["id"]), row["date"].isoformat(), str(row["year"]), safe_text(kind), safe_text(row["line"]), safe_text(who),
             _kr(row["amount"]), safe_text(row["reference"]), safe_text(row["note"]),
-        )
+        ))
     if rows:
-        table.add_section()
-        table.add_row("", "", "", "", "", "Net", _kr(sum(row["amount"] for row in rows)), "", "", style="bold")
+        table.footer.append(("", "", "", "", "", "Net", _kr(sum(row["amount"] for row in rows)), "", ""))
     return table
 
 
 # --- status ------------------------------------------------------------------------------------
 
-BAR_WIDTH = 20
+def usage_bar(used: int, limit: int):
+    """A bar of how much of a limit is used, at the width its column gets (terminal.UsageBar)."""
+    from .terminal import UsageBar
 
-
-def usage_bar(used: int, limit: int, width: int = BAR_WIDTH):
-    """A bar of how much of a limit is used: █ used, ░ unused, so it reads without colour too;
-    over the limit it is full and ends in '!'."""
-    from rich.text import Text
-
-    fraction = used / limit if limit else (1.0 if used > 0 else 0.0)
-    filled = round(min(max(fraction, 0.0), 1.0) * width)
-    bar = Text()
-    bar.append("█" * filled, style="red" if fraction > 1 else "green")
-    bar.append("░" * (width - filled), style="grey50")
-    bar.append(" !" if fraction > 1 else "  ", style="bold red")
-    return bar
+    return UsageBar(used, limit)
 
 
 def _percent(used: int, limit: int) -> str:
@@ -249,8 +268,9 @@ def status_tables(report: YearStatus | PeriodStatus, terms: Terms) -> list:
     pot_table = _table(f"{title}: pots")
     if years:
         pot_table.add_column("Year")
-    for name, justify in (("Pot", "left"), ("Ceiling", "right"), ("Disbursed", "right"), ("Remaining", "right"), ("Used", "right"), ("", "left")):
+    for name, justify in (("Pot", "left"), ("Ceiling", "right"), ("Net disbursed", "right"), ("Remaining", "right"), ("Used", "right")):
         pot_table.add_column(name, justify=justify)
+    _bar_column(pot_table)
     for year_label, rows in [(str(y.year), y.pots) for y in years] + [("period" if years else None, pots)]:
         for pot in rows:
             cells = [pot.id, _kr(pot.ceiling), _kr(pot.disbursed), _kr(pot.remaining), _percent(pot.disbursed, pot.ceiling), usage_bar(pot.disbursed, pot.ceiling)]
@@ -260,12 +280,13 @@ def status_tables(report: YearStatus | PeriodStatus, terms: Terms) -> list:
 
     county_table = _table(f"RSS allocation used, {label}")
     county_table.add_column("Code")
-    county_table.add_column("County")
+    _name_column(county_table, "County")
     county_table.add_column("Allocated", justify="right")
     for year in years:
-        county_table.add_column(f"Paid {year.year}", justify="right")
-    for name, justify in (("Disbursed", "right"), ("Remaining", "right"), ("Used", "right"), ("", "left")):
+        _optional_column(county_table, f"Net {year.year}")
+    for name, justify in (("Net disbursed", "right"), ("Remaining", "right"), ("Used", "right")):
         county_table.add_column(name, justify=justify)
+    _bar_column(county_table)
     for index, county in enumerate(counties):
         per_year = [_kr(year.counties[index].disbursed) for year in years]
         county_table.add_row(
@@ -273,12 +294,12 @@ def status_tables(report: YearStatus | PeriodStatus, terms: Terms) -> list:
             _kr(county.remaining), _percent(county.disbursed, county.allocated), usage_bar(county.disbursed, county.allocated),
         )
 
-    line_table = _table(f"Disbursed per budget line, {label}")
+    line_table = _table(f"Net disbursed per budget line, {label}")
     line_table.add_column("Line")
     line_table.add_column("Pot")
     for year in years:
-        line_table.add_column(str(year.year), justify="right")
-    line_table.add_column("Disbursed" if not years else "Period", justify="right")
+        _optional_column(line_table, str(year.year))
+    line_table.add_column("Net disbursed" if not years else "Period", justify="right")
     for index, line in enumerate(lines):
         line_table.add_row(line.id, line.pot, *[_kr(year.lines[index].disbursed) for year in years], _kr(line.disbursed))
     return [pot_table, county_table, line_table]
