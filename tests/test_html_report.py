@@ -193,8 +193,8 @@ def test_the_head_count_terms_digest_and_source_are_stated(ledger, tmp_path):
     html = report("2019", "--ledger", ledger)
     head = read_ledger(ledger).head
     assert html.count(head) >= 2  # the top of the report and its closing facts; and the print CSS
-    assert "<dd>6</dd>" in html and f"<code>{ledger}</code>" in html
-    assert f'<code id="terms-digest">{terms_in_force(load_terms()).digest}</code>' in html
+    assert "<dd>6</dd>" in html and f"<code class=\"path\">{ledger}</code>" in html
+    assert f'<code class="hash" id="terms-digest">{terms_in_force(load_terms()).digest}</code>' in html
     assert re.search(r"<dd>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d</dd>", html)
 
 
@@ -225,6 +225,8 @@ def test_a_failing_ledger_gets_a_report_with_the_failure_at_the_top(failing, tmp
     assert "Liggaren klarar INTE kontrollen: 1 fel." in html
     assert "<code>allocation</code>" in html and "Skåne län (12)" in html
     assert '<tr class="over"><td>12</td>' in html
+    english = run("report", "2019", "--lang", "en", "--ledger", failing).stdout
+    assert "The ledger FAILS the check: 1 problem." in english
 
 
 def test_report_refusals(ledger, tmp_path):
@@ -308,7 +310,7 @@ def test_chromium_renders_the_report_with_no_request_and_no_script(ledger, tmp_p
     assert f'id="county-net">950{nbsp}000{nbsp}kr<' in html and f'id="register-net">950{nbsp}000{nbsp}kr<' in html
     from kvinnofrid_ledger.ledger import read_ledger
 
-    assert f'<code id="head">{read_ledger(ledger).head}</code>' in html
+    assert f'<code class="hash" id="head">{read_ledger(ledger).head}</code>' in html
 
 
 @needs_chromium

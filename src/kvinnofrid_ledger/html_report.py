@@ -19,11 +19,12 @@ import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Optional
 
 from .balances import signed_amounts
 from .models import DISBURSEMENT, REPAYMENT, REVERSAL
-from .reports import CheckReport, LineStatus, PotStatus, check_report, period_status, status
+from .reports import CheckReport, ExportedEntry, PotStatus, check_report, exported_entries, period_status, status
 
 if TYPE_CHECKING:
     from .ledger import Ledger
@@ -76,23 +77,6 @@ class PotBlock:
 
 
 @dataclass(frozen=True, slots=True)
-class RegisterRow:
-    id: int
-    date: datetime.date
-    year: int
-    kind: str
-    line: str
-    county: Optional[str]
-    who: str  # "12 Skåne län", or the recipient
-    amount: int  # signed by its effect, as in the export
-    reference: str
-    note: str
-    reverses: Optional[int]
-    reversed_by: Optional[int]
-    hash: str
-
-
-@dataclass(frozen=True, slots=True)
 class AuditReport:
     lang: str
     agreement: str
@@ -108,7 +92,9 @@ class AuditReport:
     counties: tuple[CountyPaid, ...]
     years_shown: tuple[int, ...]  # the columns of the budget-line table
     lines: tuple[LineRow, ...]
-    register: tuple[RegisterRow, ...]
+    register: tuple[ExportedEntry, ...]  # the entries of the year (or all), as exported: amounts signed
+    who: Mapping[int, str]  # entry id -> "12 Skåne län", or the recipient
+    reversed_by: Mapping[int, int]  # entry id -> the reversal that cancels it
     register_net: int
     source: str
     generated: datetime.datetime
@@ -179,7 +165,8 @@ def build_audit_report(
         LineRow(line.id, names.get(line.id, ""), line.pot, tuple(year_lines[i].disbursed for year_lines in line_years), line.disbursed)
         for i, line in enumerate(line_net)
     )
-    register = _register(ledger, terms, in_scope)
+    register = tuple(exported_entries(in_scope))
+    names = {county.code: f"{county.code} {county.name}" for county in terms.counties}
     return AuditReport(
         lang=lang,
         agreement=terms.agreement.name,
@@ -196,7 +183,9 @@ def build_audit_report(
         years_shown=years_shown,
         lines=lines,
         register=register,
-        register_net=sum(row.amount for row in register),
+        who={row["id"]: (names.get(row["county"], row["county"]) if row["county"] else row["recipient"]) or "" for row in register},
+        reversed_by={entry.reverses: entry.id for entry in ledger.entries if entry.kind == REVERSAL},
+        register_net=sum(row["amount"] for row in register),
         source=ledger.path,
         generated=generated or report_time(),
         version=__version__,
@@ -219,22 +208,6 @@ def _rss_paid_and_repaid(ledger: Ledger, terms: Terms, entries) -> tuple[dict[st
         elif direction == REPAYMENT:
             repaid[entry.county] = repaid.get(entry.county, 0) - signed[entry.id]
     return paid, repaid
-
-
-def _register(ledger: Ledger, terms: Terms, entries) -> tuple[RegisterRow, ...]:
-    signed = signed_amounts(ledger.entries)
-    reversed_by = {entry.reverses: entry.id for entry in ledger.entries if entry.kind == REVERSAL}
-    rows = []
-    for entry in entries:
-        who = entry.recipient or ""
-        if entry.county is not None:
-            county = terms.county(entry.county)
-            who = f"{entry.county} {county.name}" if county else entry.county
-        rows.append(RegisterRow(
-            entry.id, entry.date, entry.year, entry.kind, entry.line, entry.county, who, signed[entry.id],
-            entry.reference, entry.note, entry.reverses, reversed_by.get(entry.id), entry.hash,
-        ))
-    return tuple(rows)
 
 
 # --- rendering -----------------------------------------------------------------------------
@@ -318,5 +291,5 @@ def render_html(report: AuditReport) -> str:
     env.globals.update(percent=lambda used, limit: percent_text(used, limit, lang), bar_geometry=bar_geometry)
     css = stylesheet(report, labels)
     return env.get_template(TEMPLATE).render(r=report, t=labels, css=Markup(css), csp_style=style_hash(css),
-        register_ids=frozenset(row.id for row in report.register),
+        register_ids=frozenset(row["id"] for row in report.register),
     )
