@@ -12,6 +12,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import assert_one_line_error, run
 from ledgerkit import draft, write_ledger
@@ -254,6 +256,35 @@ def test_report_to_a_terminal_is_refused(ledger, tmp_path):
         os.close(secondary)
         os.close(primary)
     assert proc.returncode == 2 and proc.stderr == "error: the report is an HTML file: give --output FILE.html, or redirect stdout to a file\n"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(["01", "03", "12"]), st.integers(1, 500_000), st.sampled_from([2018, 2019, 2020]),
+                          st.sampled_from(["disbursement", "repayment", "reversal"]), st.integers(0, 30)), max_size=25))
+def test_paid_less_repaid_is_the_net_of_status(tmp_path, specs):
+    """Whatever the entries (rules broken or not), each county's paid − repaid is its net, and the
+    register's net is the sum of its signed amounts."""
+    from kvinnofrid_ledger.html_report import build_audit_report
+    from kvinnofrid_ledger.ledger import read_ledger
+    from kvinnofrid_ledger.terms import load_terms
+
+    drafts = []
+    for county, amount, year, kind, target in specs:
+        originals = [i for i, d in enumerate(drafts, 1) if d.kind != "reversal"]
+        if kind == "reversal" and originals:
+            original = drafts[originals[target % len(originals)] - 1]
+            drafts.append(draft(original.amount, county=original.county, date=original.date.isoformat(), year=original.year,
+                                kind="reversal", reverses=originals[target % len(originals)]))
+        elif kind != "reversal":
+            drafts.append(draft(amount, county=county, date=f"{year}-06-01", kind=kind))
+    path = write_ledger(tmp_path / "p.toml", drafts)
+    book, terms = read_ledger(path), load_terms()
+    for year in (None, 2018, 2019, 2020):
+        report = build_audit_report(book, terms, [], year)
+        for county in report.counties:
+            assert county.paid - county.repaid == county.net and county.allocated - county.net == county.remaining
+        assert report.register_net == sum(row["amount"] for row in report.register)
+        assert report.register_net == sum(county.net for county in report.counties)  # rss only here
 
 
 # --- Chromium ------------------------------------------------------------------------------------

@@ -17,9 +17,9 @@ import base64
 import datetime
 import hashlib
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Optional
 
 from .balances import signed_amounts
@@ -160,13 +160,13 @@ def build_audit_report(
         CountyPaid(c.code, c.name, c.allocated, paid.get(c.code, 0), repaid.get(c.code, 0), c.disbursed, c.remaining)
         for c in county_status
     )
-    names = {line.id: line.name for line in terms.lines}
+    line_names = {line.id: line.name for line in terms.lines}
     lines = tuple(
-        LineRow(line.id, names.get(line.id, ""), line.pot, tuple(year_lines[i].disbursed for year_lines in line_years), line.disbursed)
+        LineRow(line.id, line_names.get(line.id, ""), line.pot, tuple(year_lines[i].disbursed for year_lines in line_years), line.disbursed)
         for i, line in enumerate(line_net)
     )
     register = tuple(exported_entries(in_scope))
-    names = {county.code: f"{county.code} {county.name}" for county in terms.counties}
+    county_names = {county.code: f"{county.code} {county.name}" for county in terms.counties}
     return AuditReport(
         lang=lang,
         agreement=terms.agreement.name,
@@ -183,7 +183,7 @@ def build_audit_report(
         years_shown=years_shown,
         lines=lines,
         register=register,
-        who={row["id"]: (names.get(row["county"], row["county"]) if row["county"] else row["recipient"]) or "" for row in register},
+        who={row["id"]: (county_names.get(row["county"], row["county"]) if row["county"] else row["recipient"]) or "" for row in register},
         reversed_by={entry.reverses: entry.id for entry in ledger.entries if entry.kind == REVERSAL},
         register_net=sum(row["amount"] for row in register),
         source=ledger.path,

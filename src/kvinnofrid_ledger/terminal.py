@@ -21,11 +21,11 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-FIXED = "fixed"  # amounts, dates, ids, codes, references: never cut
-NAME = "name"  # names and free text: cut with "…" first
+FIXED = "fixed"  # amounts, dates, ids, codes, references: never cut, never left out
+NAME = "name"  # names: cut with "…" first; left out only when nothing else is left to give
 BAR = "bar"  # a usage bar: shrinks, then drops out
-OPTIONAL = "optional"  # a figure column that may be left out whole, last of all
-NOTE = "note"  # free text that is cut first and left out with the optional columns
+OPTIONAL = "optional"  # figures the table also sums elsewhere: left out whole, before notes
+NOTE = "note"  # free text: cut like a name, left out after the optional columns
 
 BAR_WIDTH = 20  # a bar's cells at full size, plus two for its end mark (" !" or "  ")
 BAR_SHORT = 12
