@@ -365,6 +365,8 @@ def test_chromium_takes_a_screenshot_and_prints_a4_with_the_head_on_every_page(l
     from kvinnofrid_ledger.ledger import read_ledger
 
     head = read_ledger(ledger).head
+    # the running line comes from the stylesheet's @page rule, so it also shows that Chromium
+    # applied the one stylesheet under the report's Content-Security-Policy (its hash matched)
     for page in range(1, pages + 1):
         text = subprocess.run([pdftotext, "-f", str(page), "-l", str(page), str(pdf), "-"], capture_output=True, text=True).stdout
         assert "Revisionsrapport 2019" in text and head in text, (page, text[-300:])
