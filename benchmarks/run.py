@@ -7,9 +7,10 @@ equivalent hledger/ledger-cli journal and beancount file. The runner then times,
 round by round (so that a slow moment of the machine hits every command alike), each command
 as a whole process, the way a user or a CI script runs it:
 
-  ours:   check, status --format json, export --format csv, record (one append onto the N-entry
-          ledger: cold, with no index of it; warm, the usual case, after an earlier append left
-          one), import of N rows into an empty ledger, allocate 2019 --format json, --help
+  ours:   check, status --format json, export --format csv, list (the register as a table),
+          record (one append onto the N-entry ledger: cold, with no index of it; warm, the usual
+          case, after an earlier append left one), import of N rows into an empty ledger,
+          allocate 2019 --format json, --help
   peers:  hledger check, ledger-cli bal, bean-check
 
 It prints a table of medians with the ratio of our `check` to each peer's, reports the peak RSS of
@@ -122,6 +123,7 @@ def plan(n: int, folder: Path, peers: dict[str, str]) -> dict[str, tuple[list[st
         "check": ([ours, "check", "--ledger", str(ledger)], None),
         "status --format json": ([ours, "status", "--format", "json", "--ledger", str(ledger)], None),
         "export --format csv": ([ours, "export", "--format", "csv", "--ledger", str(ledger)], None),
+        "list (table)": ([ours, "list", "--ledger", str(ledger)], None),
         "record (cold)": ([ours, *record], fresh_copy),
         "record (warm)": ([ours, *record], warm_copy),
         "import N rows": ([ours, "import", str(folder / "ledger.csv"), "--ledger", str(empty)], empty_ledger),

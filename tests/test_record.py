@@ -158,7 +158,8 @@ BAD_INPUT = [
     ({"--date": ""}, "is not a date"),
 ] + [({"--amount": bad}, "not whole kronor") for bad in ("400000,50", "400000.50", "-5", "4e5", "fyra", "1 0000", "", "5 öre")] + [
     ({"--amount": "0"}, "is zero"),
-    ({"--kind": "reversal"}, "Invalid value for '--kind'"),
+    ({"--kind": "reversal"}, "make it with `ledger reverse ID --reason TEXT`"),
+    ({"--kind": "refund"}, "Invalid value for '--kind'"),
     ({"--year": "nästa"}, "Invalid value for '--year'"),
 ]
 

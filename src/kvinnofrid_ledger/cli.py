@@ -37,6 +37,7 @@ class LedgerGroup(TyperGroup):
     """Every failure a user can cause ends as one line on stderr and a documented exit status."""
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        _name_placeholders(self)
         try:
             status = super().main(args=args, prog_name=prog_name, complete_var=complete_var, standalone_mode=False, **extra)
         except UserError as error:
@@ -60,6 +61,34 @@ class LedgerGroup(TyperGroup):
         return status
 
 
+# What a value is called in the help (DATE, FILE, ID), as Unix help names it, rather than
+# typer's `<str>`, `{file}` or `name:<a|b>`; every option not listed here is named by itself.
+_PLACEHOLDERS = {
+    "ledger": "FILE", "output": "FILE", "file": "FILE", "data_dir": "DIR", "directory": "DIR",
+    "expect_head": "HASH", "reason": "TEXT", "note": "TEXT", "reference": "TEXT", "entry_id": "ID",
+}
+
+
+def _name_placeholders(group) -> None:
+    """Name every value in every command's help, and let `ledger --help` show each command's
+    summary whole (click would cut it at 45 characters with "...")."""
+    for command in group.commands.values():
+        if command.short_help is None and command.help:
+            command.short_help = " ".join(command.help.split("\n\n")[0].split())
+        for param in command.params:
+            if getattr(param, "is_flag", False) or param.metavar is not None and param.param_type_name == "option":
+                continue
+            choices = getattr(param.type, "choices", None)
+            name = _PLACEHOLDERS.get(param.name, param.name.upper())
+            if param.param_type_name == "option":
+                param.metavar = f"[{'|'.join(str(choice) for choice in choices)}]" if choices else name
+            elif param.required:
+                param.metavar = (param.metavar or name).strip("[]{}")
+                param.make_metavar = lambda ctx=None, *, usage=False, _name=param.metavar: _name  # no {braces}
+            else:
+                param.metavar = f"[{(param.metavar or name).strip('[]{}')}]"
+
+
 def _error_line(message: str) -> None:
     from .render import safe_text
 
@@ -77,6 +106,21 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        print(f"kvinnofrid-ledger {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version and exit.")] = False,
+) -> None:
+    pass
 
 
 def main() -> None:
@@ -273,6 +317,7 @@ DryRun = Annotated[bool, typer.Option("--dry-run", help="Validate everything, wr
 class RecordKind(str, enum.Enum):
     disbursement = "disbursement"
     repayment = "repayment"
+    reversal = "reversal"  # accepted only to say that `ledger reverse` makes one
 
 
 def _report_appended(entries: list, fmt: Format, dry_run: bool) -> None:
@@ -298,7 +343,7 @@ def record(
     year: Annotated[Optional[int], typer.Option("--year", "-y", help="Budget year the money belongs to [default: the date's year].", show_default=False)] = None,
     reference: Annotated[str, typer.Option("--reference", help="Requisition or voucher number; unique in the ledger.")] = "",
     note: Annotated[str, typer.Option("--note", help="Free text.")] = "",
-    kind: Annotated[RecordKind, typer.Option("--kind", "-k", help="A payment out, or money paid back.")] = RecordKind.disbursement,
+    kind: Annotated[RecordKind, typer.Option("--kind", "-k", help="A payment out, or money paid back (a reversal is made by `ledger reverse`).")] = RecordKind.disbursement,
     dry_run: DryRun = False,
     format: TextOrJson = TextJson.text,
     ledger: LedgerFile = DEFAULT_LEDGER,
@@ -306,6 +351,9 @@ def record(
 ) -> None:
     """Record a disbursement or a repayment; refused (exit 1, file untouched) if it would break a rule."""
     from .record import append_drafts, disbursement_draft
+
+    if kind is RecordKind.reversal:
+        raise UserError("--kind reversal: a reversal cancels an entry in full; make it with `ledger reverse ID --reason TEXT`")
 
     terms = _terms(data_dir, ledger)
     draft = disbursement_draft(
@@ -383,13 +431,15 @@ def list_entries(
     data_dir: DataDir = None,
 ) -> None:
     """The entries as a register, oldest first; amounts signed by their effect."""
-    from .record import resolve_county
+    from .record import resolve_county, resolve_line
     from .reports import exported_entries, exported_pins
 
     terms = _terms(data_dir, ledger)
-    code = resolve_county(terms, county).code if county is not None else None
-    if line is not None and terms.line(line) is None:
-        raise UserError(f"--line: unknown budget line {line!r}; the lines are {', '.join(l.id for l in terms.lines)}")
+    if year is not None and year not in terms.years:
+        raise UserError(f"year {year} is outside the agreement's period {terms.period_text}")
+    chosen = resolve_county(terms, county) if county is not None else None
+    code = chosen.code if chosen is not None else None
+    line = resolve_line(terms, line) if line is not None else None
     book, _ok = _checked(ledger, terms)
     rows = [
         row
@@ -403,7 +453,9 @@ def list_entries(
     else:
         from . import views
 
-        _print_tables([views.register_table(rows, terms, book.pins)])
+        filters = [f"budget year {year}" if year is not None else "", f"county {code} {chosen.name}" if chosen else "", f"line {line}" if line else ""]
+        filtered_by = ", ".join(f for f in filters if f)
+        _print_tables([views.register_table(rows, terms, book.pins, f"of {filtered_by}" if filtered_by else "")])
 
 
 # --- reports and transfers ----------------------------------------------------------------------
@@ -450,8 +502,43 @@ def status(
     elif fmt is Format.csv:
         _print(views.status_csv(report.years if year is None else (report,)))
     else:
-        _print(views.terms_line(report.terms) + "\n")
+        _print("".join(line + "\n" for line in views.terms_lines(report.terms)))
         _print_tables(views.status_tables(report, terms))
+
+
+Lang = _formats("sv", "en")
+
+
+@app.command()
+def report(
+    year: Annotated[Optional[int], typer.Argument(metavar="[YEAR]", help="A budget year [default: every year, and the period].", show_default=False)] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", metavar="FILE", help="Write the HTML to FILE (atomically); without it, to stdout when that is a pipe or a file.", dir_okay=False, show_default=False)] = None,
+    lang: Annotated[Lang, typer.Option("--lang", help="Language of the report: sv (Swedish, the agreement's) or en.")] = Lang.sv,
+    ledger: LedgerFile = DEFAULT_LEDGER,
+    data_dir: DataDir = None,
+) -> None:
+    """A self-contained HTML audit report: pots, counties, lines, the register and the check verdict."""
+    from .checks import run_checks
+    from .html_report import build_audit_report, render_html
+    from .ledger import read_ledger
+
+    if output is None and sys.stdout.isatty():
+        raise UserError("the report is an HTML file: give --output FILE.html, or redirect stdout to a file")
+    terms = _terms(data_dir, ledger)
+    if year is not None and year not in terms.years:
+        raise UserError(f"year {year} is outside the agreement's period {terms.period_text}")
+    book = read_ledger(ledger)
+    problems = run_checks(book, terms)
+    if problems:
+        _message(f"warning: {ledger} fails `ledger check` ({len(problems)} problem{'s' if len(problems) > 1 else ''}); the report says so at its top")
+    html = render_html(build_audit_report(book, terms, problems, year, lang.value))
+    if output is None:
+        sys.stdout.write(html)
+    else:
+        from .transfer import write_atomically
+
+        write_atomically(output, html)
+        _message(f"wrote {output}")
 
 
 @app.command()
@@ -616,7 +703,7 @@ class SchemaName(str, enum.Enum):
 
 @app.command()
 def schema(
-    name: Annotated[Optional[SchemaName], typer.Argument(help="Which output [default: all, as one object].", show_default=False)] = None,
+    name: Annotated[Optional[SchemaName], typer.Argument(help="Which output: allocate, check, status or export [default: all, as one object].", show_default=False)] = None,
 ) -> None:
     """The JSON Schema of a command's --format json output (export's also describes `list`)."""
     from .render import dumps_json

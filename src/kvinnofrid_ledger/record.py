@@ -11,7 +11,7 @@ import datetime
 import os
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .checks import INPUT_RULES, INTEGRITY_RULES, RULES_FOR_NEW_ENTRIES, TERMS_RULE, new_or_worse, run_checks
 from .errors import RuleBroken, UserError
@@ -146,7 +146,7 @@ def append_drafts(
                 f"with the record itself, the first at {where}: {first.message}); nothing is added to a damaged record"
             )
         step("hashing the new entries")
-        entries = chain_drafts(ledger, drafts(ledger))
+        entries = chain_drafts(ledger, [_with_known_line(terms, draft) for draft in drafts(ledger)])
         after = extended(ledger, entries)
         step("checking the ledger with the new entries")
         refused = refusals(before, after, terms, whole)
@@ -267,6 +267,30 @@ def resolve_county(terms: Terms, text: str) -> County:
     if starts:
         raise UserError(f"county {text!r} is ambiguous: it could be {', '.join(f'{c.name} ({c.code})' for c in starts)}")
     raise UserError(f"unknown county {text!r}; give a code such as 01 or a name such as Skåne (see `ledger allocate`)")
+
+
+def known_line(terms: Terms, text: str) -> str | None:
+    """The id of the budget line `text` names, ignoring case and surrounding space ("RSS" is
+    rss); None when it names none. Line ids are lower case in the terms, so nothing is ambiguous."""
+    wanted = text.strip().casefold()
+    return next((line.id for line in terms.lines if line.id.casefold() == wanted), None)
+
+
+def resolve_line(terms: Terms, text: str, option: str = "--line") -> str:
+    """The id of a budget line a user typed, or a UserError (exit 2) naming the lines."""
+    line = known_line(terms, text)
+    if line is None:
+        raise UserError(f"{option}: unknown budget line {text!r}; the lines are {', '.join(l.id for l in terms.lines)}")
+    return line
+
+
+def _with_known_line(terms: Terms, draft: Draft | PinDraft) -> Draft | PinDraft:
+    """A draft whose line names a budget line in another case carries the line's own id; one it
+    does not name is left for the `line` rule to report. A terms draft has no line."""
+    if isinstance(draft, PinDraft):
+        return draft
+    line = known_line(terms, draft.line)
+    return draft if line is None or line == draft.line else replace(draft, line=line)
 
 
 def disbursement_draft(

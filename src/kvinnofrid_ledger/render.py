@@ -104,25 +104,40 @@ def console(stderr: bool = False):
 
     stream = sys.stderr if stderr else sys.stdout
     styled = colour_allowed(stream)
+    isatty = getattr(stream, "isatty", None)
+    terminal = bool(isatty and isatty())  # NO_COLOR takes the colour away, not the terminal's width
     return Console(
         file=stream,
         markup=False,
         emoji=False,
         highlight=False,
         color_system="auto" if styled else None,
-        force_terminal=styled,
+        force_terminal=terminal,
         no_color=not styled,
         soft_wrap=False,
-        width=None if styled else 200,
+        width=None if terminal else UNLIMITED,
     )
 
 
+UNLIMITED = 10_000
+"""The width of a pipe or a file: in effect none, so that a table sent there is never cut."""
+
+
 def print_tables(renderables: list) -> None:
-    """Print rich renderables to stdout; when piped, without the padding rich adds at line ends."""
+    """Print tables to stdout: on a terminal fitted to its width (terminal.py); piped, at their
+    natural width, without the padding rich adds at line ends."""
+    from .terminal import PlainTable, fit_rich_table, print_plain
+
+    if len(renderables) == 1 and isinstance(renderables[0], PlainTable):
+        print_plain(renderables[0])  # streamed, without rich's per-cell measuring
+        return
     out = console()
     if out.is_terminal:
         for item in renderables:
+            fit_rich_table(item, out.width)
             out.print(item)
+            if getattr(item, "caption", None):
+                out.print()
         return
     with out.capture() as captured:
         for item in renderables:

@@ -28,6 +28,30 @@ def _kr(amount: int) -> str:
     return format_kronor(amount)
 
 
+def _name_column(table, header: str) -> None:
+    """A column of names or free text: on a narrow terminal it is cut with "…" first."""
+    from .terminal import NAME, mark
+
+    table.add_column(header)
+    mark(table.columns[-1], NAME)
+
+
+def _optional_column(table, header: str, optional: bool = True) -> None:
+    """A figure column that repeats what the table sums elsewhere: left out whole, last of all,
+    when nothing else makes the table fit the terminal."""
+    from .terminal import FIXED, OPTIONAL, mark
+
+    table.add_column(header, justify="right")
+    mark(table.columns[-1], OPTIONAL if optional else FIXED)
+
+
+def _bar_column(table) -> None:
+    from .terminal import BAR, mark
+
+    table.add_column("", justify="left")
+    mark(table.columns[-1], BAR)
+
+
 # --- allocate --------------------------------------------------------------------------------
 
 
@@ -52,10 +76,10 @@ def allocation_tables(report: YearAllocation | PeriodAllocation, terms: Terms) -
         title = f"RSS allocation {report.first_year}–{report.last_year} (line {line.id}, kronor)"
     counties = _table(title)
     counties.add_column("Code")
-    counties.add_column("County")
+    _name_column(counties, "County")
     counties.add_column("Metropolitan")
     for year in years:
-        counties.add_column(str(year.year) if len(years) > 1 else "Amount", justify="right")
+        _optional_column(counties, str(year.year) if len(years) > 1 else "Amount", len(years) > 1)
     if len(years) > 1:
         counties.add_column("Period", justify="right")
     for index, county in enumerate(terms.counties):
@@ -135,6 +159,19 @@ def terms_line(used: TermsUsed) -> str:
     return safe_text(f"terms: {used.folder} ({FOUND_WORDS.get(used.found, used.found)}); digest {used.digest}; {pinned}")
 
 
+def terms_lines(used: TermsUsed) -> list[str]:
+    """The same as `terms_line`, broken where a terminal 80 columns wide needs it: a digest is 64
+    characters, so each stands on a line of its own."""
+    lines = [f"terms: {used.folder} ({FOUND_WORDS.get(used.found, used.found)})", f"  digest {used.digest}"]
+    if used.pinned is None:
+        lines.append("  not pinned in the ledger (pin them with `ledger amend --source TEXT`)")
+    elif used.pinned == used.digest:
+        lines.append(f"  pinned by entry {used.pinned_by}")
+    else:
+        lines += [f"  NOT the pinned terms: entry {used.pinned_by} pins", f"  digest {used.pinned}"]
+    return [safe_text(line) for line in lines]
+
+
 def pins_table(pins: tuple[TermsPin, ...], terms: Terms):
     """`ledger terms --history`: the terms entries of a ledger, the last one in force."""
     table = _table(f"Terms pinned in the ledger: {len(pins)} terms entr{'y' if len(pins) == 1 else 'ies'}")
@@ -151,7 +188,7 @@ def terms_tables(terms: Terms) -> list:
     agreement = terms.agreement
     about = _table(safe_text(agreement.name))
     about.add_column("Term")
-    about.add_column("Value")
+    _name_column(about, "Value")
     about.add_row("Parties", safe_text("; ".join(agreement.parties)))
     about.add_row("Budget years", terms.period_text)
     about.add_row("Payment dates", f"{terms.first_payment_date} to {terms.final_payment_date}")
@@ -173,7 +210,7 @@ def terms_tables(terms: Terms) -> list:
     for key in keys:
         ceilings.add_column(key, justify="right")
     ceilings.add_column("RSS allocated", justify="right")
-    ceilings.add_column("Amended by")
+    _name_column(ceilings, "Amended by")
     for year in terms.years.values():
         ceilings.add_row(
             str(year.year),
@@ -185,7 +222,7 @@ def terms_tables(terms: Terms) -> list:
     lines = _table("Budget lines")
     lines.add_column("Line")
     lines.add_column("Pot")
-    lines.add_column("What")
+    _name_column(lines, "What")
     for line in agreement.line:
         lines.add_row(line.id, line.pot, safe_text(line.name))
     return [about, ceilings, lines]
@@ -216,54 +253,50 @@ def check_text(ledger: Ledger, problems: list[Problem], used: TermsUsed | None =
     return "\n".join(lines) + "\n"
 
 
-def register_table(rows: list[ExportedEntry], terms: Terms, pins: tuple[TermsPin, ...] = ()):
-    table = _table(f"Ledger: {len(rows) + len(pins)} entries (kronor; repayments and reversals negative)")
-    for name, justify in (("Id", "right"), ("Date", "left"), ("Year", "left"), ("Kind", "left"), ("Line", "left"),
-                          ("County / recipient", "left"), ("Amount", "right"), ("Reference", "left"), ("Note", "left")):
-        table.add_column(name, justify=justify)
-    pin_rows = [(pin.id, pin) for pin in pins]
+def register_table(rows: list[ExportedEntry], terms: Terms, pins: tuple[TermsPin, ...] = (), filtered_by: str = ""):
+    """The register as a plain table, streamed without rich (see terminal.PlainTable); the terms
+    entries stand among the money entries in id order."""
+    from .terminal import FIXED, NAME, NOTE, OPTIONAL, PlainTable
+
+    title = f"Ledger: {len(rows) + len(pins)} entries{f' {filtered_by}' if filtered_by else ''} (kronor; repayments and reversals negative)"
+    table = PlainTable(
+        title=safe_text(title),
+        headers=("Id", "Date", "Year", "Kind", "Line", "County / recipient", "Amount", "Reference", "Note"),
+        justify=("right", "left", "left", "left", "left", "left", "right", "left", "left"),
+        roles=(FIXED, FIXED, OPTIONAL, FIXED, FIXED, NAME, FIXED, FIXED, NOTE),
+    )
+    names = {county.code: f"{county.code} {county.name}" for county in terms.counties}
+    append = table.rows.append
+    pin_rows = list(pins)
     for row in rows:
-        while pin_rows and pin_rows[0][0] < row["id"]:
-            _pin_row(table, pin_rows.pop(0)[1])
-        who = row["recipient"] or ""
-        if row["county"] is not None:
-            county = terms.county(row["county"])
-            who = f"{row['county']} {county.name}" if county else row["county"]
+        while pin_rows and pin_rows[0].id < row["id"]:
+            append(_pin_row(pin_rows.pop(0)))
+        code = row["county"]
+        who = (names.get(code, code) if code is not None else row["recipient"]) or ""
         kind = row["kind"] if row["reverses"] is None else f"reversal of {row['reverses']}"
-        table.add_row(
+        append((
             str(row["id"]), row["date"].isoformat(), str(row["year"]), safe_text(kind), safe_text(row["line"]), safe_text(who),
             _kr(row["amount"]), safe_text(row["reference"]), safe_text(row["note"]),
-        )
-    for _ident, pin in pin_rows:
-        _pin_row(table, pin)
+        ))
+    for pin in pin_rows:
+        append(_pin_row(pin))
     if rows:
-        table.add_section()
-        table.add_row("", "", "", "", "", "Net", _kr(sum(row["amount"] for row in rows)), "", "", style="bold")
+        table.footer.append(("", "", "", "", "", "Net", _kr(sum(row["amount"] for row in rows)), "", ""))
     return table
 
 
-def _pin_row(table, pin: TermsPin) -> None:
+def _pin_row(pin: TermsPin) -> tuple[str, ...]:
     """A terms entry in the register: its digest where a county goes, its source as the note."""
-    table.add_row(str(pin.id), pin.date.isoformat(), "", "terms", "", f"digest {pin.digest[:12]}…", "", "", safe_text(pin.source))
+    return (str(pin.id), pin.date.isoformat(), "", "terms", "", f"digest {pin.digest[:12]}…", "", "", safe_text(pin.source))
 
 
 # --- status ------------------------------------------------------------------------------------
 
-BAR_WIDTH = 20
+def usage_bar(used: int, limit: int):
+    """A bar of how much of a limit is used, at the width its column gets (terminal.UsageBar)."""
+    from .terminal import UsageBar
 
-
-def usage_bar(used: int, limit: int, width: int = BAR_WIDTH):
-    """A bar of how much of a limit is used: █ used, ░ unused, so it reads without colour too;
-    over the limit it is full and ends in '!'."""
-    from rich.text import Text
-
-    fraction = used / limit if limit else (1.0 if used > 0 else 0.0)
-    filled = round(min(max(fraction, 0.0), 1.0) * width)
-    bar = Text()
-    bar.append("█" * filled, style="red" if fraction > 1 else "green")
-    bar.append("░" * (width - filled), style="grey50")
-    bar.append(" !" if fraction > 1 else "  ", style="bold red")
-    return bar
+    return UsageBar(used, limit)
 
 
 def _percent(used: int, limit: int) -> str:
@@ -295,8 +328,9 @@ def status_tables(report: YearStatus | PeriodStatus, terms: Terms) -> list:
     pot_table = _table(f"{title}: pots")
     if years:
         pot_table.add_column("Year")
-    for name, justify in (("Pot", "left"), ("Ceiling", "right"), ("Disbursed", "right"), ("Remaining", "right"), ("Used", "right"), ("", "left")):
+    for name, justify in (("Pot", "left"), ("Ceiling", "right"), ("Net disbursed", "right"), ("Remaining", "right"), ("Used", "right")):
         pot_table.add_column(name, justify=justify)
+    _bar_column(pot_table)
     for year_label, rows in [(str(y.year), y.pots) for y in years] + [("period" if years else None, pots)]:
         for pot in rows:
             cells = [pot.id, _kr(pot.ceiling), _kr(pot.disbursed), _kr(pot.remaining), _percent(pot.disbursed, pot.ceiling), usage_bar(pot.disbursed, pot.ceiling)]
@@ -306,12 +340,13 @@ def status_tables(report: YearStatus | PeriodStatus, terms: Terms) -> list:
 
     county_table = _table(f"RSS allocation used, {label}")
     county_table.add_column("Code")
-    county_table.add_column("County")
+    _name_column(county_table, "County")
     county_table.add_column("Allocated", justify="right")
     for year in years:
-        county_table.add_column(f"Paid {year.year}", justify="right")
-    for name, justify in (("Disbursed", "right"), ("Remaining", "right"), ("Used", "right"), ("", "left")):
+        _optional_column(county_table, f"Net {year.year}")
+    for name, justify in (("Net disbursed", "right"), ("Remaining", "right"), ("Used", "right")):
         county_table.add_column(name, justify=justify)
+    _bar_column(county_table)
     for index, county in enumerate(counties):
         per_year = [_kr(year.counties[index].disbursed) for year in years]
         county_table.add_row(
@@ -319,12 +354,12 @@ def status_tables(report: YearStatus | PeriodStatus, terms: Terms) -> list:
             _kr(county.remaining), _percent(county.disbursed, county.allocated), usage_bar(county.disbursed, county.allocated),
         )
 
-    line_table = _table(f"Disbursed per budget line, {label}")
+    line_table = _table(f"Net disbursed per budget line, {label}")
     line_table.add_column("Line")
     line_table.add_column("Pot")
     for year in years:
-        line_table.add_column(str(year.year), justify="right")
-    line_table.add_column("Disbursed" if not years else "Period", justify="right")
+        _optional_column(line_table, str(year.year))
+    line_table.add_column("Net disbursed" if not years else "Period", justify="right")
     for index, line in enumerate(lines):
         line_table.add_row(line.id, line.pot, *[_kr(year.lines[index].disbursed) for year in years], _kr(line.disbursed))
     return [pot_table, county_table, line_table]
