@@ -7,6 +7,7 @@ Exit status: 0 ok, 1 a rule of the agreement is broken, 2 a usage or input error
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import sys
 from pathlib import Path
@@ -27,6 +28,7 @@ class Format(str, enum.Enum):
     json = "json"
     csv = "csv"
     toml = "toml"
+    xlsx = "xlsx"
 
 # typer re-exports click's BadParameter but not its base class; find the base by name so that
 # this works whether typer vendors click or depends on it.
@@ -106,7 +108,7 @@ def _formats(*names: str) -> type[enum.Enum]:
 TableJsonCsv = _formats("table", "json", "csv")
 TableJson = _formats("table", "json")
 TextJson = _formats("text", "json")
-CsvJsonToml = _formats("csv", "json", "toml")
+CsvJsonTomlXlsx = _formats("csv", "json", "toml", "xlsx")
 TextOrJson = Annotated[TextJson, typer.Option("--format", "-f", help="Output format.")]
 
 
@@ -128,6 +130,25 @@ def _message(text: str) -> None:
     from .render import safe_text
 
     print(safe_text(text), file=sys.stderr)
+
+
+@contextlib.contextmanager
+def _problems_as_json(enabled: bool):
+    """With --format json, a refusal also prints {"ok": false, "problems": [...]} to stdout (the
+    `error:` lines still go to stderr), so that a script reads every problem as data."""
+    try:
+        yield
+    except UserError as error:
+        if enabled:
+            import json
+
+            from .errors import Reported
+
+            rule = "input" if error.exit_status == 2 else "rule"
+            problems = error.problems or tuple(Reported(None, None, rule, line, line) for line in error.lines)
+            fields = [{"line": p.line, "column": p.column, "rule": p.rule, "message": p.message} for p in problems]
+            _print(json.dumps({"ok": False, "problems": fields}, ensure_ascii=False) + "\n")
+        raise
 
 
 def _print_tables(tables: list) -> None:
@@ -263,12 +284,13 @@ def record(
     from .record import append_drafts, disbursement_draft
     from .terms import load_terms
 
-    terms = load_terms(data_dir)
-    draft = disbursement_draft(
-        terms, date=date, line=line, amount=amount, county=county, recipient=recipient,
-        year=year, reference=reference, note=note, kind=kind.value,
-    )
-    entries = append_drafts(ledger, terms, lambda _ledger: [draft], dry_run=dry_run)
+    with _problems_as_json(_fmt(format) is Format.json):
+        terms = load_terms(data_dir)
+        draft = disbursement_draft(
+            terms, date=date, line=line, amount=amount, county=county, recipient=recipient,
+            year=year, reference=reference, note=note, kind=kind.value,
+        )
+        entries = append_drafts(ledger, terms, lambda _ledger: [draft], dry_run=dry_run)
     _report_appended(entries, _fmt(format), dry_run)
 
 
@@ -412,12 +434,14 @@ def status(
 
 @app.command()
 def export(
-    format: Annotated[CsvJsonToml, typer.Option("--format", "-f", help="Output format.")] = CsvJsonToml.csv,
+    format: Annotated[CsvJsonTomlXlsx, typer.Option("--format", "-f", help="Output format (xlsx: an Excel workbook, entries and status sheets).")] = CsvJsonTomlXlsx.csv,
     year: Annotated[Optional[int], typer.Option("--year", "-y", help="Only entries of this budget year.", show_default=False)] = None,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to FILE (atomically) instead of stdout.", dir_okay=False, show_default=False)] = None,
+    excel: Annotated[bool, typer.Option("--excel", help="CSV as Swedish Excel opens it by double-click: UTF-8 with a byte-order mark, ';' between cells.")] = False,
     ledger: LedgerFile = DEFAULT_LEDGER,
+    data_dir: DataDir = None,
 ) -> None:
-    """Every entry with all its fields; in csv and json, `amount` is signed (summing it gives the net)."""
+    """Every entry with all its fields; in csv, json and xlsx, `amount` is signed (summing it gives the net)."""
     from .errors import RuleBroken
     from .ledger import read_ledger
 
@@ -427,6 +451,10 @@ def export(
         where = f"{ledger}:{first.lineno}" if first.lineno else str(ledger)
         raise RuleBroken(f"{where}: {first.message}; {len(book.problems)} problem(s) keep entries from being read, so nothing is exported (see `ledger check`)")
     fmt = _fmt(format)
+    if excel and fmt is not Format.csv:
+        raise UserError("--excel is a form of CSV; use it with --format csv (an .xlsx needs no such option)")
+    if fmt is Format.xlsx and output is None and sys.stdout.isatty():
+        raise UserError("--format xlsx writes a binary workbook: give --output FILE.xlsx (or send it to a pipe)")
     if fmt is Format.toml:
         from .transfer import export_toml
 
@@ -440,11 +468,16 @@ def export(
             from .render import dumps_json
 
             text = dumps_json({"entries": rows})
+        elif fmt is Format.xlsx:
+            text = _workbook(book, rows, year, data_dir)
         else:
             from .transfer import export_csv
 
-            text = export_csv(rows)
-    if output is None:
+            text = export_csv(rows, excel=excel)
+    if output is None and isinstance(text, bytes):
+        sys.stdout.buffer.write(text)
+        sys.stdout.flush()
+    elif output is None:
         _print(text)
     else:
         from .transfer import write_atomically
@@ -453,25 +486,47 @@ def export(
         _message(f"wrote {output}")
 
 
+def _workbook(book, rows: list, year: int | None, data_dir) -> bytes:
+    """The .xlsx export: the entries, and budget versus actual for the year (or every year)."""
+    from .checks import run_checks
+    from .reports import period_status
+    from .terms import load_terms
+    from .xlsx import workbook
+
+    terms = load_terms(data_dir)
+    if year is not None and year not in terms.years:
+        raise UserError(f"year {year} is outside the agreement's period {terms.period_text}")
+    report = period_status(book, terms, not run_checks(book, terms))
+    return workbook(rows, tuple(y for y in report.years if year is None or y.year == year))
+
+
 @app.command("import")
 def import_entries(
-    file: Annotated[Path, typer.Argument(help="A CSV with the columns of `ledger export --format csv`.", show_default=False, dir_okay=False)],
+    file: Annotated[Path, typer.Argument(help="A CSV (comma, semicolon or tab; UTF-8) or an .xlsx with the columns of `ledger export`.", show_default=False, dir_okay=False)],
     dry_run: DryRun = False,
+    accept_changes: Annotated[bool, typer.Option("--accept-changes", help="Import rows that no longer match the hash they were exported with, as they now are.")] = False,
     format: TextOrJson = TextJson.text,
     ledger: LedgerFile = DEFAULT_LEDGER,
     data_dir: DataDir = None,
 ) -> None:
-    """Append every row of a CSV as an entry: all or nothing, every wrong row reported by its line.
+    """Append every row of a CSV or .xlsx as an entry: all or nothing, every problem reported by its line.
 
-    The id and hash columns are ignored (the ledger assigns them); `reverses` names ids in this ledger.
+    Rows that carry the export's id and hash are compared with that hash first: a row changed since
+    export is refused (exit 1) unless --accept-changes; a spreadsheet's usual bends ("007" read as 7)
+    are undone where the hash proves the original. The ledger assigns new ids and hashes;
+    `reverses` names ids in this ledger.
     """
+    from .importing import import_file
     from .render import progress_steps
     from .terms import load_terms
-    from .transfer import import_csv
 
-    terms = load_terms(data_dir)
-    with progress_steps(total=6) as step:
-        entries = import_csv(ledger, terms, file, dry_run=dry_run, progress=step)
+    with _problems_as_json(_fmt(format) is Format.json):
+        terms = load_terms(data_dir)
+        with progress_steps(total=6) as step:
+            imported = import_file(ledger, terms, file, dry_run=dry_run, accept_changes=accept_changes, progress=step)
+    for note in imported.notes:
+        _message(f"note: {note}")
+    entries = imported.entries
     if _fmt(format) is Format.json:
         import json
 
@@ -495,6 +550,8 @@ class SchemaName(str, enum.Enum):
     check = "check"
     status = "status"
     export = "export"
+    record = "record"
+    import_ = "import"
 
 
 @app.command()
