@@ -28,6 +28,20 @@ MOST_TRIALS = 5_000
 
 _DATE_OF_MONTH = re.compile(r"([0-9]{4}-[0-9]{2})-01")
 _DECIMAL = re.compile(r"[0-9]+\.[0-9]*[1-9]")
+_EXPONENT = re.compile(r"[0-9]+(?:[.,][0-9]+)?[eE][+-]?[0-9]{1,3}")
+
+
+def _whole(text: str) -> str | None:
+    """The digits of a number in exponent form, if it is whole and not huge."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        number = Decimal(text.replace(",", "."))
+    except InvalidOperation:
+        return None
+    if number != number.to_integral_value() or number.adjusted() > 30:
+        return None
+    return str(int(number))
 
 
 def bends(field: str, value: str | None) -> list[tuple[str | None, str]]:
@@ -35,6 +49,12 @@ def bends(field: str, value: str | None) -> list[tuple[str | None, str]]:
     if value is None:
         return [("", "an empty text came back as an empty cell")] if field in ("county", "recipient") else []
     found: list[tuple[str | None, str]] = []
+    shown = _EXPONENT.fullmatch(value)
+    if shown:  # "1e5" came back as the number, shown as "1.00E+05"
+        digits = _whole(value)
+        if digits is not None:
+            found.append((digits, "the spreadsheet showed the number in exponent form"))
+            found += [(form, "the spreadsheet read it as a number in exponent form") for form in _exponent_forms(digits)]
     if value.isascii() and value.isdigit() and len(value) <= 30:
         found += [("0" * zeros + value, "the spreadsheet dropped its leading zeros") for zeros in range(1, 11)]
         found += [(form, "the spreadsheet read it as a number in exponent form") for form in _exponent_forms(value)]
@@ -48,6 +68,8 @@ def bends(field: str, value: str | None) -> list[tuple[str | None, str]]:
     if value == "" and field in ("county", "recipient"):
         found.append((None, "an empty cell became an empty text"))
     found.append(("'" + value, "the spreadsheet took its leading apostrophe for a text marker"))
+    if value.startswith("'"):
+        found.append((value[1:], "the CSV's apostrophe before a formula-like text was kept in the sheet"))
     return found
 
 

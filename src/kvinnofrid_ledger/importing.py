@@ -33,7 +33,7 @@ class Table:
     neutralised: bool = False  # a CSV export: formula-like text cells carry transfer.neutralise's apostrophe
 
     def where(self, line: int) -> str:
-        return f"{self.name}:{line}" if self.sheet is None else f"{self.name}:{self.sheet}:{line}"
+        return f"{self.name}:{line}" if self.sheet is None else f"{self.name}: sheet {self.sheet!r}, row {line}"
 
     def label(self, column: str) -> str:
         if self.sheet is None or column not in self.header:
