@@ -89,7 +89,11 @@ def read_csv(data: bytes, name: str, columns: Iterable[str]) -> tuple[str, list[
             f"{name}:{opened}: a quoted cell opens on this line and is never closed, so the rest of the file "
             "would be read into it (was the file cut off?); nothing was imported"
         )
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+    # Lines are counted at line feeds, as editors and `grep -n` count them, so that a carriage
+    # return inside a quoted note does not shift every later line; a file with carriage returns
+    # only (old Mac Excel) is split at those.
+    newline = "\n" if "\n" in text or "\r" not in text else ""
+    reader = csv.reader(io.StringIO(text, newline=newline), delimiter=separator)
     try:
         header = next(reader)
     except StopIteration:
