@@ -389,8 +389,9 @@ def test_xlsx_text_survives_any_characters(text):
     from kvinnofrid_ledger.xlsx import _text_cell, cell_text, escape, unescape
 
     assert unescape(escape(text)) == text
-    book = openpyxl.Workbook()
-    _text_cell(book.active, 1, 1, text)
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("s")
+    sheet.append([_text_cell(sheet, text)])
     buffer = io.BytesIO()
     book.save(buffer)
     read = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()), read_only=True)

@@ -308,9 +308,10 @@ def reverse(
     from .record import append_drafts, parse_date, reversal_draft
     from .terms import load_terms
 
-    terms = load_terms(data_dir)
-    when = parse_date(date) if date is not None else None
-    entries = append_drafts(ledger, terms, lambda current: [reversal_draft(current, entry_id, reason, when)], dry_run=dry_run)
+    with _problems_as_json(_fmt(format) is Format.json):
+        terms = load_terms(data_dir)
+        when = parse_date(date) if date is not None else None
+        entries = append_drafts(ledger, terms, lambda current: [reversal_draft(current, entry_id, reason, when)], dry_run=dry_run)
     _report_appended(entries, _fmt(format), dry_run)
 
 
