@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run
-from ledgerkit import draft, write_ledger
+from ledgerkit import spreadsheet_drafts, write_ledger
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 CSV_COMMA = "Text - txt - csv (StarCalc):44,34,76,1"  # comma, double quote, UTF-8, from line 1
@@ -46,18 +46,7 @@ def converted(tmp_path_factory):
         for name in [name for name in os.environ if name.startswith("KVINNOFRID_LEDGER")]:
             patch.delenv(name)
         patch.setenv("KVINNOFRID_LEDGER_CACHE", str(folder / "cache"))
-        ledger = write_ledger(
-            folder / "ledger.toml",
-            [
-                draft(600_000, county="12", reference="007", note="1e5", date="2019-03-15"),
-                draft(400_000, county="01", reference="2019-03", note="rad ett\rrad två", date="2019-03-16"),
-                draft(250_000, line="skola", recipient="Malmö stad", reference="R-3", note='=HYPERLINK("http://x","klicka")', date="2019-04-01"),
-                draft(1_000, line="skola", recipient="+1", reference="@SUM(A1)", note="'apostrof", date="2019-04-02"),
-                draft(50_000, county="12", kind="repayment", reference="ÅB-2019-12", note="Återbetalning, åäö ÅÄÖ", date="2020-03-31", year=2019),
-                draft(250_000, line="skola", recipient="Malmö stad", kind="reversal", reverses=3, reference="R-3", note="-fel mottagare", date="2019-04-01"),
-                draft(1_234_567, line="jamstalldhet", recipient="Region Skåne", reference="0012", note="2019-03-15", date="2019-05-02"),
-            ],
-        )
+        ledger = write_ledger(folder / "ledger.toml", spreadsheet_drafts())
         assert run("export", "--ledger", ledger, "--output", folder / "export.csv").exit_code == 0
         assert run("export", "--format", "xlsx", "--ledger", ledger, "--output", folder / "export.xlsx").exit_code == 0
         original = run("export", "--format", "json", "--ledger", ledger).stdout

@@ -14,26 +14,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import assert_one_line_error, run
-from ledgerkit import draft, write_ledger
+from ledgerkit import spreadsheet_drafts, write_ledger
 
 HEADER = "id,kind,date,year,line,county,recipient,amount,reference,note,reverses,hash"
 
 
 @pytest.fixture
 def ledger(tmp_path):
-    """Text a spreadsheet bends: leading zeros, an exponent, a date-like reference, a carriage
-    return, formula attempts, an apostrophe, Swedish letters."""
-    return write_ledger(
-        tmp_path / "ledger.toml",
-        [
-            draft(600_000, county="12", reference="007", note="1e5", date="2019-03-15"),
-            draft(400_000, county="01", reference="2019-03", note="rad ett\rrad två", date="2019-03-16"),
-            draft(250_000, line="skola", recipient="Malmö stad", reference="R-3", note='=HYPERLINK("http://x","klicka")', date="2019-04-01"),
-            draft(1_000, line="skola", recipient="+1", reference="@SUM(A1)", note="'apostrof", date="2019-04-02"),
-            draft(50_000, county="12", kind="repayment", reference="ÅB-2019-12", note="Återbetalning", date="2020-03-31", year=2019),
-            draft(250_000, line="skola", recipient="Malmö stad", kind="reversal", reverses=3, reference="R-3", note="fel mottagare", date="2019-04-01"),
-        ],
-    )
+    return write_ledger(tmp_path / "ledger.toml", spreadsheet_drafts())
 
 
 def empty_ledger(tmp_path, name="new"):
@@ -276,7 +264,7 @@ def test_rows_without_a_hash_are_new_rows(ledger, tmp_path):
     target = empty_ledger(tmp_path)
     result = run("import", tmp_path / "more.csv", "--ledger", target)
     assert result.exit_code == 0 and result.stderr == "", result
-    assert result.stdout.startswith("imported 7 entries")
+    assert result.stdout.startswith("imported 8 entries")
 
 
 # --- xlsx ---------------------------------------------------------------------------------------
@@ -314,7 +302,7 @@ def test_xlsx_cells_are_typed_and_never_formulas(ledger, tmp_path):
     sheet = book["entries"]
     header = [cell.value for cell in sheet[1]]
     assert header == HEADER.split(",")
-    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:L7"
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:L8"
     row = {name: cell for name, cell in zip(header, sheet[2])}
     assert (row["id"].value, row["id"].data_type) == ("1", "s")
     assert (row["county"].value, row["reference"].value, row["note"].value) == ("12", "007", "1e5")

@@ -116,7 +116,7 @@ def verify_rows(table, rows: list) -> Verified:
             out.append(row)
             continue
         if row.id <= last_id:
-            changed.append(table.problem(row.line, "id", CHANGED, f"entry {row.id} comes after entry {last_id}: the rows are no longer in the order they were exported in; sort them by id"))
+            changed.append(table.problem(row.line, "id", CHANGED, f"entry {row.id} comes after entry {last_id}: the rows are no longer in the order they were exported in (sort them by id)"))
         last_id = max(last_id, row.id)
         prev = GENESIS if row.id == 1 else exported.get(row.id - 1)
         if prev is None:
@@ -127,8 +127,7 @@ def verify_rows(table, rows: list) -> Verified:
                 changed.append(table.problem(
                     row.line, None, CHANGED,
                     f"entry {row.id}: changed since export: its cells do not match the hash it was exported with, and no "
-                    "usual change by a spreadsheet explains it; correct the row from `ledger export`, or pass "
-                    "--accept-changes to import it as it now is",
+                    "usual change by a spreadsheet explains it (correct the row from `ledger export`)",
                 ))
             else:
                 row = replace(row, draft=draft)

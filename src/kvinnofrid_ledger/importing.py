@@ -231,9 +231,10 @@ def import_file(
     rows = verified.rows
     notes = [item.text for item in verified.repaired]
     if accept_changes:
-        notes += [f"{item.text} (imported as it is: --accept-changes)" for item in verified.changed]
+        notes += [f"{item.text}; imported as it now is (--accept-changes)" for item in verified.changed]
     else:
-        problems += verified.changed
+        advice = "; or pass --accept-changes to import the rows as they now are"
+        problems += [table.problem(item.line, item.column, item.rule, item.message + advice) for item in verified.changed]
     notes += verified.unverifiable
 
     def drafts(ledger) -> list[Draft | None]:
