@@ -207,14 +207,22 @@ def test_record_json_failure_and_success_follow_the_schema(tmp_path):
     assert bad.exit_code == 1
     assert bad.json()["ok"] is False and bad.json()["problems"][0]["rule"] == "allocation"
     jsonschema.validate(bad.json(), schema)
-    malformed = run("record", "--date", "2019-03-01", "--line", "rss", "--county", "01", "--amount", "5 öre", "--format", "json", "--ledger", target)
-    assert malformed.exit_code == 2 and malformed.json()["problems"][0]["rule"] == "input"
+    malformed = run("record", "--date", "2019-02-30", "--line", "rss", "--county", "99", "--amount", "5 öre", "--format", "json", "--ledger", target)
+    assert malformed.exit_code == 2
+    assert [(p["column"], p["rule"]) for p in malformed.json()["problems"]] == [("--date", "input"), ("--amount", "input"), ("--county", "input")]
+    assert len(malformed.stderr.splitlines()) == 3
     jsonschema.validate(malformed.json(), schema)
     good = run("record", "--date", "2019-03-01", "--line", "rss", "--county", "01", "--amount", "5", "--format", "json", "--ledger", target)
     assert good.exit_code == 0
     jsonschema.validate(good.json(), schema)
-    done = run("import", tmp_path / "none.csv", "--format", "json", "--ledger", target)
-    jsonschema.validate(done.json(), run("schema", "import").json())
+    import_schema = run("schema", "import").json()
+    missing = run("import", tmp_path / "none.csv", "--format", "json", "--ledger", target)
+    assert missing.exit_code == 2 and missing.json()["problems"][0]["rule"] == "input"
+    jsonschema.validate(missing.json(), import_schema)
+    (tmp_path / "one.csv").write_text("kind,date,year,line,county,amount\ndisbursement,2019-03-02,2019,rss,01,5\n", encoding="utf-8")
+    done = run("import", tmp_path / "one.csv", "--format", "json", "--ledger", target)
+    assert done.exit_code == 0 and done.json()["imported"] == 1
+    jsonschema.validate(done.json(), import_schema)
 
 
 # --- verify what came back ----------------------------------------------------------------------

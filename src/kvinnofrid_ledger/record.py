@@ -266,17 +266,28 @@ def disbursement_draft(
     note: str,
     kind: str = DISBURSEMENT,
 ) -> Draft:
-    """A disbursement or repayment from the options of `ledger record`, checked as input."""
+    """A disbursement or repayment from the options of `ledger record`, checked as input: every
+    option that cannot be read is reported, each with its option as the problem's column."""
     from .money import AmountError, parse_kronor
 
     for option, value in (("--line", line), ("--county", county), ("--recipient", recipient), ("--reference", reference), ("--note", note)):
         _check_text(option, value)
-    when = parse_date(date)
-    try:
-        kronor = parse_kronor(amount)
-    except AmountError as error:
-        raise UserError(str(error)) from None
-    code = resolve_county(terms, county).code if county is not None else None
+    problems = []
+
+    def read(option: str, parse, *args):
+        try:
+            return parse(*args)
+        except (UserError, AmountError) as error:
+            message = error.lines[0] if isinstance(error, UserError) else str(error)
+            problems.append(Reported(None, option, "input", message, message))
+            return None
+
+    when = read("--date", parse_date, date)
+    kronor = read("--amount", parse_kronor, amount)
+    found = read("--county", resolve_county, terms, county) if county is not None else None
+    if problems:
+        raise UserError(problems=tuple(problems))
+    code = found.code if found is not None else None
     return Draft(
         kind=kind,
         date=when,
