@@ -108,7 +108,8 @@ def _formats(*names: str) -> type[enum.Enum]:
 TableJsonCsv = _formats("table", "json", "csv")
 TableJson = _formats("table", "json")
 TextJson = _formats("text", "json")
-CsvJsonTomlXlsx = _formats("csv", "json", "toml", "xlsx")
+CsvJsonToml = _formats("csv", "json", "toml")
+ExportFormat = _formats("csv", "json", "toml", "xlsx")
 TextOrJson = Annotated[TextJson, typer.Option("--format", "-f", help="Output format.")]
 
 
@@ -435,7 +436,7 @@ def status(
 
 @app.command()
 def export(
-    format: Annotated[CsvJsonTomlXlsx, typer.Option("--format", "-f", help="Output format (xlsx: an Excel workbook, entries and status sheets).")] = CsvJsonTomlXlsx.csv,
+    format: Annotated[ExportFormat, typer.Option("--format", "-f", help="Output format; xlsx is an Excel workbook (entries and status sheets).")] = ExportFormat.csv,
     year: Annotated[Optional[int], typer.Option("--year", "-y", help="Only entries of this budget year.", show_default=False)] = None,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to FILE (atomically) instead of stdout.", dir_okay=False, show_default=False)] = None,
     excel: Annotated[bool, typer.Option("--excel", help="CSV as Swedish Excel opens it by double-click: UTF-8 with a byte-order mark, ';' between cells.")] = False,

@@ -58,8 +58,8 @@ def export_toml(entries) -> str:
 
 
 def write_atomically(path: str | os.PathLike, text: str | bytes) -> None:
-    """Write `text` (UTF-8), or bytes, to a temporary file beside `path`, fsync it, then rename it into place: a
-    reader sees the old file or the whole new one, never half of it."""
+    """Write `text` (UTF-8) or bytes to a temporary file beside `path`, fsync it, then rename it into
+    place: a reader sees the old file or the whole new one, never half of it."""
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     try:
