@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import assert_one_line_error, run
-from ledgerkit import spreadsheet_drafts, write_ledger
+from ledgerkit import draft, spreadsheet_drafts, write_ledger
 
 HEADER = "id,kind,date,year,line,county,recipient,amount,reference,note,reverses,hash"
 
@@ -393,3 +393,30 @@ def test_xlsx_text_survives_any_characters(text):
     read = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()), read_only=True)
     value = next(read.active.iter_rows(values_only=True))[0]
     assert cell_text(value) == text
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    zeros=st.integers(min_value=1, max_value=5),
+    digits=st.integers(min_value=1, max_value=10**6),
+    note=st.text(alphabet="ab\rå 1", max_size=12),
+)
+def test_a_bend_is_undone_exactly_when_the_hash_proves_it(zeros, digits, note):
+    """Leading zeros stripped and CR read as LF are restored to the very text exported; any other
+    change to the same row is named, never repaired."""
+    import dataclasses
+
+    from kvinnofrid_ledger.bends import row_hash, verify_rows
+    from kvinnofrid_ledger.importing import Row, Table
+    from kvinnofrid_ledger.ledger import GENESIS
+
+    original = draft(5, county="01", reference="0" * zeros + str(digits), note=note)
+    exported_hash = row_hash(1, original, GENESIS)
+    bent = dataclasses.replace(original, reference=str(digits), note=note.replace("\r", "\n"))
+    table = Table("t.csv", (), ())
+    verified = verify_rows(table, [Row(2, bent, 5, 1, exported_hash)])
+    assert verified.rows[0].draft == original and not verified.changed
+    assert any("reference changed since export" in item.text for item in verified.repaired)
+    tampered = dataclasses.replace(bent, amount=6)
+    verified = verify_rows(table, [Row(2, tampered, 6, 1, exported_hash)])
+    assert verified.rows[0].draft == tampered and len(verified.changed) == 1 and not verified.repaired
