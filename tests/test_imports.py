@@ -15,7 +15,7 @@ try:
     main()
 except SystemExit:
     pass
-print(sorted(m for m in ("pydantic", "rich", "tomli_w") if m in sys.modules), file=sys.stderr)
+print(sorted(m for m in ("pydantic", "rich", "tomli_w", "openpyxl") if m in sys.modules), file=sys.stderr)
 """
 
 

@@ -236,7 +236,7 @@ def test_import_reports_every_malformed_row(tmp_path):
         ("kind,date\n", "missing columns year, line, amount"),
         ("kind,date,year,line,amount,colour\n", "unknown column colour"),
         ("kind,date,year,line,amount\ndisbursement,2019-01-01,2019,rss\n", "4 cells where the header has 5"),
-        ("kind,date,year,line,amount,county\ndisbursement,2019-01-01,2019,rss,5,99\n", "unknown county '99'"),
+        ("kind,date,year,line,amount,county\ndisbursement,2019-01-01,2019,rss,5,99\n", "unknown county code '99'"),  # the message of `record --county 99`
     ],
 )
 def test_import_input_errors(tmp_path, content, words):
@@ -299,7 +299,7 @@ def test_a_failing_check_validates_too(ledger):
 
 def test_schema_without_a_name_gives_all_and_a_wrong_name_is_exit_2():
     everything = run("schema").json()
-    assert sorted(everything) == ["allocate", "check", "export", "status", "terms-history"]
+    assert sorted(everything) == ["allocate", "check", "export", "import", "record", "status", "terms-history"]
     assert_one_line_error(run("schema", "ledger"), 2)
     bad = dict(run("allocate", "2019", "--format", "json").json(), total="9000000")
     with pytest.raises(jsonschema.ValidationError):

@@ -7,6 +7,7 @@ Exit status: 0 ok, 1 a rule of the agreement is broken, 2 a usage or input error
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import sys
 from pathlib import Path
@@ -27,6 +28,7 @@ class Format(str, enum.Enum):
     json = "json"
     csv = "csv"
     toml = "toml"
+    xlsx = "xlsx"
 
 # typer re-exports click's BadParameter but not its base class; find the base by name so that
 # this works whether typer vendors click or depends on it.
@@ -179,7 +181,7 @@ TableJsonCsv = _formats("table", "json", "csv")
 TableJson = _formats("table", "json")
 TextJson = _formats("text", "json")
 CsvJsonToml = _formats("csv", "json", "toml")
-ExportFormat = _formats("csv", "json", "toml", "sie", "hledger", "beancount")
+ExportFormat = _formats("csv", "json", "toml", "xlsx", "sie", "hledger", "beancount")
 TextOrJson = Annotated[TextJson, typer.Option("--format", "-f", help="Output format.")]
 
 
@@ -201,6 +203,25 @@ def _message(text: str) -> None:
     from .render import safe_text
 
     print(safe_text(text), file=sys.stderr)
+
+
+@contextlib.contextmanager
+def _problems_as_json(enabled: bool):
+    """With --format json, a refusal also prints {"ok": false, "problems": [...]} to stdout (the
+    `error:` lines still go to stderr), so that a script reads every problem as data."""
+    try:
+        yield
+    except UserError as error:
+        if enabled:
+            import json
+
+            from .errors import Reported
+
+            rule = "input" if error.exit_status == 2 else "rule"
+            problems = error.problems or tuple(Reported(None, None, rule, line, line) for line in error.lines)
+            fields = [{"line": p.line, "column": p.column, "rule": p.rule, "message": p.message} for p in problems]
+            _print(json.dumps({"ok": False, "problems": fields}, ensure_ascii=False) + "\n")
+        raise
 
 
 def _print_tables(tables: list) -> None:
@@ -355,12 +376,13 @@ def record(
     if kind is RecordKind.reversal:
         raise UserError("--kind reversal: a reversal cancels an entry in full; make it with `ledger reverse ID --reason TEXT`")
 
-    terms = _terms(data_dir, ledger)
-    draft = disbursement_draft(
-        terms, date=date, line=line, amount=amount, county=county, recipient=recipient,
-        year=year, reference=reference, note=note, kind=kind.value,
-    )
-    entries = append_drafts(ledger, terms, lambda _ledger: [draft], dry_run=dry_run)
+    with _problems_as_json(_fmt(format) is Format.json):
+        terms = _terms(data_dir, ledger)
+        draft = disbursement_draft(
+            terms, date=date, line=line, amount=amount, county=county, recipient=recipient,
+            year=year, reference=reference, note=note, kind=kind.value,
+        )
+        entries = append_drafts(ledger, terms, lambda _ledger: [draft], dry_run=dry_run)
     _report_appended(entries, _fmt(format), dry_run)
 
 
@@ -377,9 +399,10 @@ def reverse(
     """Append a reversal that cancels entry ID in full (the only way to correct an entry)."""
     from .record import append_drafts, parse_date, reversal_draft
 
-    terms = _terms(data_dir, ledger)
-    when = parse_date(date) if date is not None else None
-    entries = append_drafts(ledger, terms, lambda current: [reversal_draft(current, entry_id, reason, when)], dry_run=dry_run)
+    with _problems_as_json(_fmt(format) is Format.json):
+        terms = _terms(data_dir, ledger)
+        when = parse_date(date) if date is not None else None
+        entries = append_drafts(ledger, terms, lambda current: [reversal_draft(current, entry_id, reason, when)], dry_run=dry_run)
     _report_appended(entries, _fmt(format), dry_run)
 
 
@@ -543,13 +566,14 @@ def report(
 
 @app.command()
 def export(
-    format: Annotated[ExportFormat, typer.Option("--format", "-f", help="Output format; sie (SIE 4I, e.g. -o kvinnofrid-2019.si), hledger and beancount are for the books.")] = ExportFormat.csv,
+    format: Annotated[ExportFormat, typer.Option("--format", "-f", help="Output format; xlsx is an Excel workbook (entries and status sheets); sie (SIE 4I, e.g. -o kvinnofrid-2019.si), hledger and beancount are for the books.")] = ExportFormat.csv,
     year: Annotated[Optional[int], typer.Option("--year", "-y", help="Only entries of this budget year.", show_default=False)] = None,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to FILE (atomically) instead of stdout.", dir_okay=False, show_default=False)] = None,
+    excel: Annotated[bool, typer.Option("--excel", help="CSV as Swedish Excel opens it by double-click: UTF-8 with a byte-order mark, ';' between cells.")] = False,
     ledger: LedgerFile = DEFAULT_LEDGER,
     data_dir: DataDir = None,
 ) -> None:
-    """Every entry with all its fields; in csv and json, `amount` is signed (summing it gives the net).
+    """Every entry with all its fields; in csv, json and xlsx, `amount` is signed (summing it gives the net).
 
     sie, hledger and beancount put the entries into the books (see README "Into the books")."""
     from .errors import RuleBroken
@@ -563,6 +587,10 @@ def export(
     if format.value in ("sie", "hledger", "beancount"):
         return _export_books(book, format.value, year, output, data_dir, ledger)
     fmt = _fmt(format)
+    if excel and fmt is not Format.csv:
+        raise UserError("--excel is a form of CSV; use it with --format csv (an .xlsx needs no such option)")
+    if fmt is Format.xlsx and output is None and sys.stdout.isatty():
+        raise UserError("--format xlsx writes a binary workbook: give --output FILE.xlsx (or send it to a pipe)")
     if fmt is Format.toml:
         from .transfer import export_toml
 
@@ -577,8 +605,12 @@ def export(
         from .reports import exported_rows
         from .transfer import export_csv
 
-        text = export_csv(exported_rows(book, year))
-    if output is None:
+        rows = exported_rows(book, year)
+        text = _workbook(book, rows, year, data_dir, ledger) if fmt is Format.xlsx else export_csv(rows, excel=excel)
+    if output is None and isinstance(text, bytes):
+        sys.stdout.buffer.write(text)
+        sys.stdout.flush()
+    elif output is None:
         _print(text)
     else:
         from .transfer import write_atomically
@@ -624,24 +656,45 @@ def _export_books(book, format: str, year: Optional[int], output: Optional[Path]
     _message(f"wrote {output}")
 
 
+def _workbook(book, rows: list, year: int | None, data_dir, ledger: Path) -> bytes:
+    """The .xlsx export: the entries, and budget versus actual for the year (or every year)."""
+    from .checks import run_checks
+    from .reports import period_status
+    from .xlsx import workbook
+
+    terms = _terms(data_dir, ledger)
+    if year is not None and year not in terms.years:
+        raise UserError(f"year {year} is outside the agreement's period {terms.period_text}")
+    report = period_status(book, terms, not run_checks(book, terms))
+    return workbook(rows, tuple(y for y in report.years if year is None or y.year == year))
+
+
 @app.command("import")
 def import_entries(
-    file: Annotated[Path, typer.Argument(help="A CSV with the columns of `ledger export --format csv`.", show_default=False, dir_okay=False)],
+    file: Annotated[Path, typer.Argument(help="A CSV (comma, semicolon or tab; UTF-8) or an .xlsx with the columns of `ledger export`.", show_default=False, dir_okay=False)],
     dry_run: DryRun = False,
+    accept_changes: Annotated[bool, typer.Option("--accept-changes", help="Import rows that no longer match the hash they were exported with, as they now are.")] = False,
     format: TextOrJson = TextJson.text,
     ledger: LedgerFile = DEFAULT_LEDGER,
     data_dir: DataDir = None,
 ) -> None:
-    """Append every row of a CSV as an entry: all or nothing, every wrong row reported by its line.
+    """Append every row of a CSV or .xlsx as an entry: all or nothing, every problem reported by its line.
 
-    The id and hash columns are ignored (the ledger assigns them); `reverses` names ids in this ledger.
+    Rows that carry the export's id and hash are compared with that hash first: a row changed since
+    export is refused (exit 1) unless --accept-changes; a spreadsheet's usual bends ("007" read as 7)
+    are undone where the hash proves the original. The ledger assigns new ids and hashes;
+    `reverses` names ids in this ledger.
     """
+    from .importing import import_file
     from .render import progress_steps
-    from .transfer import import_csv
 
-    terms = _terms(data_dir, ledger)
-    with progress_steps(total=6) as step:
-        entries = import_csv(ledger, terms, file, dry_run=dry_run, progress=step)
+    with _problems_as_json(_fmt(format) is Format.json):
+        terms = _terms(data_dir, ledger)
+        with progress_steps(total=6) as step:
+            imported = import_file(ledger, terms, file, dry_run=dry_run, accept_changes=accept_changes, progress=step)
+    for note in imported.notes:
+        _message(f"note: {note}")
+    entries = imported.entries
     if _fmt(format) is Format.json:
         import json
 
@@ -699,6 +752,8 @@ class SchemaName(str, enum.Enum):
     status = "status"
     export = "export"
     terms_history = "terms-history"
+    record = "record"
+    import_ = "import"
 
 
 @app.command()

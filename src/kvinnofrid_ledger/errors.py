@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 INPUT_ERROR = 2
 """Exit status: the command could not run as asked (usage, a bad file or value, a missing file)."""
 RULE_BROKEN = 1
@@ -9,13 +11,40 @@ RULE_BROKEN = 1
 
 
 class UserError(Exception):
-    """Something the user can fix; each line of `lines` is printed as one line on stderr."""
+    """Something the user can fix; each line of `lines` is printed as one line on stderr.
+
+    `problems`, when given, are the same lines as values (`Reported`), for `--format json`."""
 
     exit_status = INPUT_ERROR
 
-    def __init__(self, *lines: str) -> None:
+    def __init__(self, *lines: str, problems: tuple["Reported", ...] = ()) -> None:
+        lines = lines or tuple(problem.text for problem in problems)
         super().__init__("\n".join(lines))
         self.lines = lines
+        self.problems = problems
+
+
+CELL = "cell"
+"""The rule of a `Reported` value that cannot be read (exit 2)."""
+FILE = "file"
+"""The rule of a `Reported` problem with the input file as a whole (exit 2)."""
+CHANGED = "changed"
+"""The rule of a `Reported` row that no longer matches the hash it was exported with (exit 1)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reported:
+    """One problem with what a user gave (a row of an import, an option of `record`): the line
+    and column it is at (None when it is about the whole input), the rule it breaks ("cell" for a
+    value that cannot be read, "file" for the file itself, "changed" for a row that no longer
+    matches its exported hash, else a rule of `ledger check`), the message, and `text`, the whole
+    line printed on stderr."""
+
+    line: int | None
+    column: str | None
+    rule: str
+    message: str
+    text: str
 
 
 class RuleBroken(UserError):

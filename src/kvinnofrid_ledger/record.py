@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from .checks import INPUT_RULES, INTEGRITY_RULES, RULES_FOR_NEW_ENTRIES, TERMS_RULE, new_or_worse, run_checks
-from .errors import RuleBroken, UserError
+from .errors import CHANGED, Reported, RuleBroken, UserError
 from .ledger import GENESIS, Ledger, build_record, entry_hash, entry_table, open_for_append
 from .ledger_index import read_with_index, save_index, stale
 from .ledger_text import RawEntry, entries_toml
@@ -52,13 +52,17 @@ class PinDraft:
     source: str
 
 
-def chain_drafts(ledger: Ledger, drafts: list[Draft | PinDraft]) -> list[Entry | TermsPin]:
-    """Give each draft the next id and its hash, each chained to the one before."""
+def chain_drafts(ledger: Ledger, drafts: list[Draft | PinDraft | None]) -> list[Entry | TermsPin]:
+    """Give each draft the next id and its hash, each chained to the one before. A None keeps its
+    id unused (a row of an import that could not be read, reported already), so that the rows
+    after it keep the ids the file meant when the rules are run over them."""
     prev = ledger.head or GENESIS
     next_id = ledger.next_id
     entries = []
     lineno = ledger.line_count  # each entry is appended as a blank line, its header, its fields
     for offset, draft in enumerate(drafts):
+        if draft is None:
+            continue
         if type(draft) is PinDraft:
             unhashed = TermsPin(next_id + offset, TERMS_KIND, draft.date, draft.agreement, draft.digest, draft.source, "", lineno + 2)
         else:
@@ -117,18 +121,22 @@ def refusals(before: list[Problem], after: Ledger, terms: Terms, whole: bool = F
 def append_drafts(
     path: str | os.PathLike,
     terms: Terms,
-    drafts: Callable[[Ledger], list[Draft]],
+    drafts: Callable[[Ledger], list[Draft | None]],
     dry_run: bool = False,
-    labels: list[str] | None = None,
+    labels: list[tuple[str, int]] | None = None,
     progress: Callable[[str], None] | None = None,
     whole: bool = False,
+    earlier: Callable[[Ledger], list[Reported]] | None = None,
 ) -> list[Entry | TermsPin]:
     """Validate and append the drafts that `drafts(ledger)` makes from the locked ledger.
 
     Raises UserError (exit 2) when a draft is malformed, RuleBroken (exit 1) when appending would
     break a rule of the agreement; in both cases nothing is written. `labels`, one per draft, say
-    where each came from (an import's "file.csv:12") in the messages; `progress` hears each step.
-    `whole`: refuse every problem of the ledger as it would be (see refusals).
+    where each came from (an import's "file.csv:12", and its line 12) in the messages; `progress`
+    hears each step. `whole`: refuse every problem of the ledger as it would be (see refusals).
+    `earlier(ledger)` gives the problems found in the input before the rules (malformed rows):
+    they are reported together with every rule the other drafts break, and with any of them
+    nothing is written, so that one run names every problem.
     """
     step = progress or (lambda _message: None)
     step("reading the ledger")
@@ -146,15 +154,18 @@ def append_drafts(
                 f"with the record itself, the first at {where}: {first.message}); nothing is added to a damaged record"
             )
         step("hashing the new entries")
-        entries = chain_drafts(ledger, [_with_known_line(terms, draft) for draft in drafts(ledger)])
+        first_id = ledger.next_id
+        entries = chain_drafts(ledger, [None if draft is None else _with_known_line(terms, draft) for draft in drafts(ledger)])
         after = extended(ledger, entries)
         step("checking the ledger with the new entries")
         refused = refusals(before, after, terms, whole)
-        if refused:
-            bad_input = [problem for problem in refused if problem.rule in INPUT_RULES]
-            if bad_input:
-                raise UserError(*[_describe(problem, entries, labels) for problem in bad_input])
-            raise RuleBroken(*[_describe(problem, entries, labels) + "; nothing was recorded" for problem in refused])
+        found = earlier(ledger) if earlier else []
+        if refused or found:
+            bad_input = [item for item in found if item.rule != CHANGED] or [p for p in refused if p.rule in INPUT_RULES]
+            suffix = "" if bad_input else "; nothing was recorded"
+            reported = found + [_describe(problem, first_id, entries, labels, suffix) for problem in refused]
+            reported.sort(key=lambda item: item.line or 0)
+            raise (UserError if bad_input else RuleBroken)(problems=tuple(reported))
         if not dry_run and entries:
             step("writing")
             appended = entries_toml([raw.table for raw in after.raw[len(ledger.raw):]]).encode("utf-8")
@@ -170,13 +181,15 @@ def _maybe_index(path, data: bytes, ledger: Ledger) -> None:
         save_index(str(path), data, ledger.entries, ledger.line_count)
 
 
-def _describe(problem: Problem, entries: list[Entry], labels: list[str] | None) -> str:
-    index = problem.entry - entries[0].id if entries and problem.entry is not None else -1
+def _describe(problem: Problem, first_id: int, entries: list[Entry], labels: list[tuple[str, int]] | None, suffix: str) -> Reported:
+    index = problem.entry - first_id if problem.entry is not None else -1
+    message = problem.message + suffix
     if labels is not None and 0 <= index < len(labels):
-        return f"{labels[index]}: rule {problem.rule}: {problem.message}"
+        where, line = labels[index]
+        return Reported(line, None, problem.rule, message, f"{where}: rule {problem.rule}: {message}")
     if len(entries) > 1 and problem.entry is not None:
-        return f"entry {problem.entry} (rule {problem.rule}): {problem.message}"
-    return f"rule {problem.rule}: {problem.message}"
+        return Reported(None, None, problem.rule, message, f"entry {problem.entry} (rule {problem.rule}): {message}")
+    return Reported(None, None, problem.rule, message, f"rule {problem.rule}: {message}")
 
 
 # --- drafting from what a clerk types ---------------------------------------------------------
@@ -306,17 +319,28 @@ def disbursement_draft(
     note: str,
     kind: str = DISBURSEMENT,
 ) -> Draft:
-    """A disbursement or repayment from the options of `ledger record`, checked as input."""
+    """A disbursement or repayment from the options of `ledger record`, checked as input: every
+    option that cannot be read is reported, each with its option as the problem's column."""
     from .money import AmountError, parse_kronor
 
     for option, value in (("--line", line), ("--county", county), ("--recipient", recipient), ("--reference", reference), ("--note", note)):
         _check_text(option, value)
-    when = parse_date(date)
-    try:
-        kronor = parse_kronor(amount)
-    except AmountError as error:
-        raise UserError(str(error)) from None
-    code = resolve_county(terms, county).code if county is not None else None
+    problems = []
+
+    def read(option: str, parse, *args):
+        try:
+            return parse(*args)
+        except (UserError, AmountError) as error:
+            message = error.lines[0] if isinstance(error, UserError) else str(error)
+            problems.append(Reported(None, option, "input", message, message))
+            return None
+
+    when = read("--date", parse_date, date)
+    kronor = read("--amount", parse_kronor, amount)
+    found = read("--county", resolve_county, terms, county) if county is not None else None
+    if problems:
+        raise UserError(problems=tuple(problems))
+    code = found.code if found is not None else None
     return Draft(
         kind=kind,
         date=when,

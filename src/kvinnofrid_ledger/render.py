@@ -49,9 +49,9 @@ def dumps_json(value: Any) -> str:
 # --- CSV (RFC 4180: comma, double quotes where needed, CRLF line ends, UTF-8) ---------------
 
 
-def csv_text(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:
+def csv_text(header: Iterable[str], rows: Iterable[Iterable[Any]], delimiter: str = ",") -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, lineterminator="\r\n", delimiter=delimiter)
     writer.writerow(header)
     writer.writerows(rows)
     return buffer.getvalue()

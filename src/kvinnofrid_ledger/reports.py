@@ -234,6 +234,14 @@ class ExportedPin(TypedDict):
     hash: str
 
 
+TERMS_COLUMNS = ("agreement", "digest", "source")
+"""The columns only a terms row fills (empty in every money row), after the money columns."""
+CSV_FIELDS = EXPORT_FIELDS + TERMS_COLUMNS
+"""The columns of a CSV or .xlsx export, and of an import: money rows and terms rows share them."""
+MONEY_ONLY_COLUMNS = ("year", "line", "county", "recipient", "amount", "reference", "note", "reverses")
+"""The columns a terms row leaves empty."""
+
+
 class ExportDocument(TypedDict):
     """The money entries, and apart from them the terms entries (both in ledger order, ids
     interleaved): a script that sums `amount` over `entries` needs no test for the kind."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Union
 
 from .allocation import PeriodAllocation, YearAllocation
+from .outcomes import ImportDone, Recorded, Refused
 from .reports import CheckReport, ExportDocument, PeriodStatus, TermsHistory, YearStatus
 
 OUTPUTS: dict[str, tuple[Any, str]] = {
@@ -13,6 +14,8 @@ OUTPUTS: dict[str, tuple[Any, str]] = {
     "status": (Union[YearStatus, PeriodStatus], "`ledger status --format json`: one year (YEAR given) or every year and the period"),
     "export": (ExportDocument, "`ledger export --format json` and `ledger list --format json`"),
     "terms-history": (TermsHistory, "`ledger terms --history --format json`"),
+    "record": (Union[Recorded, Refused], "`ledger record --format json` (and `reverse`): the entry recorded, or every problem (nothing written)"),
+    "import": (Union[ImportDone, Refused], "`ledger import --format json`: what was imported, or every problem (nothing written)"),
 }
 
 

@@ -1,0 +1,290 @@
+"""`ledger import`: the rows of a CSV or an .xlsx as people and spreadsheets write them, checked
+all together, compared with the hashes they were exported with, and appended all or nothing.
+
+One run reports every problem: cells that cannot be read, rows that changed since export, and
+every rule of the agreement that the readable rows would break, each by its line (or sheet and
+row). Amounts and counties are read by the same functions as `ledger record` reads its options.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from .errors import CELL, FILE, Reported, UserError, read_input
+from .models import DISBURSEMENT, KINDS, REPAYMENT, REVERSAL, TERMS_KIND
+from .record import Draft, PinDraft, iso_date
+from .reports import CSV_FIELDS, MONEY_ONLY_COLUMNS, TERMS_COLUMNS
+
+REQUIRED_COLUMNS = ("kind", "date", "year", "line", "amount")
+KNOWN_COLUMNS = frozenset(CSV_FIELDS)
+XLSX_MAGIC = b"PK\x03\x04"
+"""An .xlsx is a zip archive; it is told from a CSV by its bytes, not by its name."""
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """The cells of an import as text, each row with its line in the file (its row in the sheet)."""
+
+    name: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[int, tuple[str, ...]], ...]
+    sheet: str | None = None  # an .xlsx: the sheet read
+    neutralised: bool = False  # a CSV export: formula-like text cells carry transfer.neutralise's apostrophe
+
+    def where(self, line: int) -> str:
+        return f"{self.name}:{line}" if self.sheet is None else f"{self.name}: sheet {self.sheet!r}, row {line}"
+
+    def label(self, column: str) -> str:
+        if self.sheet is None or column not in self.header:
+            return column
+        from .xlsx import column_letter
+
+        return f"{column} (column {column_letter(self.header.index(column) + 1)})"
+
+    def problem(self, line: int | None, column: str | None, rule: str, message: str) -> Reported:
+        where = self.where(line) if line is not None else self.name
+        text = f"{where}: {self.label(column)}: {message}" if column else f"{where}: {message}"
+        return Reported(line, column, rule, message, text)
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """A row read: its draft (None if a cell could not be read; a PinDraft for a terms row), its
+    amount signed as in the export (0 for a terms row), and the id and hash it was exported with
+    (None for a row added by hand)."""
+
+    line: int
+    draft: Draft | PinDraft | None
+    signed_amount: int | None
+    id: int | None
+    hash: str | None
+
+
+def read_table(path: str | os.PathLike) -> Table:
+    name = str(path)
+    data = read_input(path, "a CSV or .xlsx file")
+    if data.startswith(XLSX_MAGIC):
+        from .xlsx import read_entries_sheet
+
+        return read_entries_sheet(data, name)
+    from .dialects import read_csv
+
+    _separator, header, rows = read_csv(data, name, CSV_FIELDS)
+    return Table(name, tuple(header), tuple((line, tuple(cells)) for line, cells in rows), neutralised=True)
+
+
+def header_problems(table: Table) -> list[Reported]:
+    header = table.header
+    line = 1
+    problems = []
+    missing = [column for column in REQUIRED_COLUMNS if column not in header]
+    unknown = [column for column in header if column not in KNOWN_COLUMNS]
+    if missing:
+        problems.append(table.problem(line, None, FILE, f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)} (the header of `ledger export`)"))
+    if unknown:
+        problems.append(table.problem(line, None, FILE, f"unknown column{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; the columns are {', '.join(CSV_FIELDS)}"))
+    if len(set(header)) != len(header):
+        problems.append(table.problem(line, None, FILE, "a column appears twice in the header"))
+    return problems
+
+
+def read_rows(table: Table, terms) -> tuple[list[Row], list[Reported]]:
+    """Every row of the table read, and every cell that could not be."""
+    rows: list[Row] = []
+    problems: list[Reported] = []
+    for line, cells in table.rows:
+        if len(cells) != len(table.header):
+            problems.append(table.problem(line, None, CELL, f"{len(cells)} cells where the header has {len(table.header)}"))
+            rows.append(Row(line, None, None, None, None))
+            continue
+        rows.append(_row(table, line, dict(zip(table.header, cells)), terms, problems))
+    return rows, problems
+
+
+def _row(table: Table, line: int, cells: dict[str, str], terms, problems: list[Reported]) -> Row:
+    from .money import AmountError, parse_signed_kronor
+    from .transfer import restore
+
+    before = len(problems)
+
+    def bad(column: str, message: str) -> None:
+        problems.append(table.problem(line, column, CELL, message))
+
+    def text(column: str) -> str | None:
+        value = cells.get(column, "")
+        if value == "":
+            return None
+        return restore(value) if table.neutralised else value
+
+    kind = text("kind") or ""
+    ident = _integer(cells["id"], "id", bad) if cells.get("id", "").strip() else None
+    exported_hash = _exported_hash(cells, bad)
+    if kind == TERMS_KIND:
+        return _terms_row(line, cells, text, bad, ident, exported_hash, len(problems) - before)
+    filled = [column for column in TERMS_COLUMNS if cells.get(column, "")]
+    if filled:
+        bad(filled[0], f"only a terms row fills {', '.join(TERMS_COLUMNS)}")
+    if kind not in KINDS:
+        bad("kind", f"{kind!r} is not one of {', '.join(KINDS + (TERMS_KIND,))}")
+    date = iso_date(cells["date"])
+    if date is None:
+        bad("date", f"{cells['date']!r} is not a date YYYY-MM-DD")
+    year = _integer(cells["year"], "year", bad)
+    amount = None
+    try:
+        amount = parse_signed_kronor(cells["amount"])
+    except AmountError as error:
+        bad("amount", str(error))
+    if amount is not None:
+        if kind == DISBURSEMENT and amount < 0:
+            bad("amount", f"{amount} is negative, but a disbursement's amount is positive (amounts are signed as in the export)")
+        elif kind == REPAYMENT and amount > 0:
+            bad("amount", f"{amount} is positive, but a repayment's amount is negative (amounts are signed as in the export)")
+    reverses = _integer(cells["reverses"], "reverses", bad) if cells.get("reverses", "").strip() else None
+    county = text("county")
+    if county is not None:
+        from .record import resolve_county
+
+        try:
+            county = resolve_county(terms, county).code
+        except UserError as error:
+            bad("county", error.lines[0])
+    line_id = text("line") or ""
+    if not line_id:
+        bad("line", "is empty")
+    if len(problems) > before:
+        return Row(line, None, None, ident, exported_hash)
+    draft = Draft(
+        kind=kind,
+        date=date,
+        year=year,
+        line=line_id,
+        amount=abs(amount),
+        reference=text("reference") or "",
+        note=text("note") or "",
+        county=county,
+        recipient=text("recipient"),
+        reverses=reverses,
+    )
+    return Row(line, draft, amount, ident, exported_hash)
+
+
+def _exported_hash(cells: dict[str, str], bad) -> str | None:
+    """The hash a row was exported with; None for a row added by hand (or one not a hash, reported)."""
+    from .ledger import is_hash
+
+    exported_hash = cells.get("hash", "").strip() or None
+    if exported_hash is not None and not is_hash(exported_hash):
+        bad("hash", f"{exported_hash!r} is not a hash as `ledger export` writes it (64 hexadecimal digits); leave it empty for a new row")
+        return None
+    return exported_hash
+
+
+def _terms_row(line: int, cells: dict[str, str], text, bad, ident: int | None, exported_hash: str | None, earlier: int) -> Row:
+    """A terms row: appended as recorded (its digest is not recomputed: it is history, and the
+    terms rule still requires the ledger's last terms entry to pin the terms in force)."""
+    from .ledger import is_hash
+
+    wrong = earlier
+
+    def fault(column: str, message: str) -> None:
+        nonlocal wrong
+        wrong += 1
+        bad(column, message)
+
+    date = iso_date(cells["date"])
+    if date is None:
+        fault("date", f"{cells['date']!r} is not a date YYYY-MM-DD")
+    filled = next((column for column in MONEY_ONLY_COLUMNS if cells.get(column, "").strip()), None)
+    if filled is not None:
+        fault(filled, "a terms row leaves it empty")
+    digest = text("digest") or ""
+    if not is_hash(digest):
+        fault("digest", f"{digest!r} is not a SHA-256 (64 lower-case hexadecimal digits)")
+    for column in ("agreement", "source"):
+        if not (text(column) or "").strip():
+            fault(column, "is empty; a terms row names the agreement and the source of its terms")
+    if wrong:
+        return Row(line, None, None, ident, exported_hash)
+    return Row(line, PinDraft(date=date, agreement=text("agreement"), digest=digest, source=text("source")), 0, ident, exported_hash)
+
+
+def _integer(cell: str, column: str, bad) -> int | None:
+    value = cell.strip()
+    digits = value[1:] if value.startswith("-") else value
+    if not digits.isdigit() or not digits.isascii() or len(digits) > 18:
+        bad(column, f"{cell!r} is not a whole number")
+        return None
+    return int(value)
+
+
+def reversal_sign_problems(table: Table, rows: list[Row], kinds_by_id: dict[int, str], first_id: int) -> list[Reported]:
+    """A reversal's signed amount is the opposite of the effect of the entry it cancels."""
+    kinds = dict(kinds_by_id)
+    for offset, row in enumerate(rows):
+        if row.draft is not None:
+            kinds[first_id + offset] = row.draft.kind
+    problems = []
+    for row in rows:
+        if row.draft is None or row.draft.kind != REVERSAL or row.draft.reverses not in kinds:
+            continue
+        target = kinds[row.draft.reverses]
+        expected = -1 if target == DISBURSEMENT else 1 if target == REPAYMENT else 0
+        if expected and (row.signed_amount > 0) != (expected > 0):
+            problems.append(table.problem(
+                row.line, "amount", CELL,
+                f"{row.signed_amount} has the wrong sign for a reversal of a {target} "
+                f"(it should be {'negative' if expected < 0 else 'positive'}, as in the export)",
+            ))
+    return problems
+
+
+@dataclass(frozen=True, slots=True)
+class Imported:
+    """What an import appended (or would have), and the notes it has for the user."""
+
+    entries: list
+    notes: list[str]
+
+
+def import_file(
+    ledger_path: str | os.PathLike,
+    terms,
+    path: str | os.PathLike,
+    dry_run: bool = False,
+    accept_changes: bool = False,
+    progress=None,
+) -> Imported:
+    """Append every row of a CSV or .xlsx (the export's columns) to the ledger, all or nothing."""
+    from .bends import verify_rows
+    from .record import append_drafts
+
+    step = progress or (lambda _message: None)
+    table = read_table(path)
+    step(f"reading {'the sheet' if table.sheet else 'the CSV'}")
+    header = header_problems(table)
+    if header:
+        raise UserError(problems=tuple(header))
+    rows, problems = read_rows(table, terms)
+    verified = verify_rows(table, rows)
+    rows = verified.rows
+    notes = [item.text for item in verified.repaired]
+    if accept_changes:
+        notes += [f"{item.text}; imported as it now is (--accept-changes)" for item in verified.changed]
+    else:
+        advice = "; or pass --accept-changes to import the rows as they now are"
+        problems += [table.problem(item.line, item.column, item.rule, item.message + advice) for item in verified.changed]
+    notes += verified.unverifiable
+
+    def drafts(ledger) -> list[Draft | None]:
+        return [row.draft for row in rows]
+
+    def earlier(ledger) -> list[Reported]:
+        signs = reversal_sign_problems(table, rows, {e.id: e.kind for e in ledger.entries}, ledger.next_id)
+        return problems + signs
+
+    labels = [(table.where(row.line), row.line) for row in rows]
+    entries = append_drafts(ledger_path, terms, drafts, dry_run=dry_run, labels=labels, progress=progress, earlier=earlier)
+    return Imported(entries, notes)
+

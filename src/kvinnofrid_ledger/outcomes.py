@@ -1,0 +1,45 @@
+"""What `record` and `import` print with --format json: the success document, or the refusal.
+
+Declared here, once, so that `ledger schema` describes exactly what the commands print."""
+
+from __future__ import annotations
+
+from typing import Literal, Optional
+
+from typing_extensions import TypedDict  # pydantic describes only this TypedDict on Python < 3.12
+
+
+class Recorded(TypedDict):
+    """`record` (and `reverse`) succeeded: the new entry's id and hash; `recorded` is false for --dry-run."""
+
+    id: int
+    hash: str
+    recorded: bool
+
+
+class ImportDone(TypedDict):
+    """`import` succeeded: how many entries, their first and last id, the new head."""
+
+    imported: int
+    first_id: Optional[int]
+    last_id: Optional[int]
+    head: Optional[str]
+    recorded: bool
+
+
+class ProblemItem(TypedDict):
+    """One problem: the line of the input (of the CSV, or the row of the sheet) and the column it
+    is in, when it has them; the rule ("cell", "file", "changed", "input", or a rule of
+    `ledger check`); and the message, as on stderr."""
+
+    line: Optional[int]
+    column: Optional[str]
+    rule: str
+    message: str
+
+
+class Refused(TypedDict):
+    """The command wrote nothing; every problem found is listed."""
+
+    ok: Literal[False]
+    problems: list[ProblemItem]
