@@ -15,14 +15,9 @@ from dataclasses import dataclass
 
 from .checks import INPUT_RULES, INTEGRITY_RULES, RULES_FOR_NEW_ENTRIES, new_or_worse, run_checks
 from .errors import RuleBroken, UserError
-from .ledger import GENESIS, Ledger, build_entry, entry_hash, entry_table, open_for_append
-from .ledger_index import read_with_index, save_index, stale
+from .ledger import GENESIS, Ledger, build_entry, entry_hash, entry_table, open_for_append, parse_ledger
 from .ledger_text import RawEntry, entries_toml
 from .models import DISBURSEMENT, REVERSAL, County, Entry, Problem, Terms
-
-
-INDEX_FROM = 1000
-"""Below this many entries a ledger is read whole in a few milliseconds: no index is kept."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +75,7 @@ def extended(ledger: Ledger, entries: list[Entry]) -> Ledger:
     lines = sum(2 + len(r.table) for r in raw)
     return Ledger(
         ledger.path, ledger.raw + raw, ledger.entries + tuple(entries), ledger.problems + tuple(problems),
-        ledger.line_count + lines, ledger.base_count, ledger.base_head,
+        ledger.line_count + lines,
     )
 
 
@@ -108,7 +103,7 @@ def append_drafts(
     step("reading the ledger")
     with open_for_append(path) as handle:
         data = handle.read_all()
-        ledger = read_with_index(data, str(path))
+        ledger = parse_ledger(data, str(path))
         step("checking the ledger")
         before = run_checks(ledger, terms)
         damaged = [problem for problem in before if problem.rule in INTEGRITY_RULES]
@@ -133,14 +128,7 @@ def append_drafts(
             step("writing")
             appended = entries_toml([raw.table for raw in after.raw[len(ledger.raw):]]).encode("utf-8")
             handle.append(appended)
-            _maybe_index(path, data + appended, after)
     return entries
-
-
-def _maybe_index(path, data: bytes, ledger: Ledger) -> None:
-    """Leave a verified index of a large ledger for the next writer (see ledger_index.py)."""
-    if len(ledger.entries) >= INDEX_FROM and (ledger.base_count == 0 or stale(ledger)):
-        save_index(str(path), data, ledger.entries, ledger.line_count)
 
 
 def _describe(problem: Problem, entries: list[Entry], labels: list[str] | None) -> str:

@@ -9,9 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import os
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
 from .errors import UserError, read_input
 from .models import DISBURSEMENT, KINDS, REPAYMENT, REVERSAL
@@ -57,27 +55,9 @@ def export_toml(entries) -> str:
     return serialize_entries(entries).decode("utf-8").lstrip("\n")
 
 
-def write_atomically(path: str | os.PathLike, text: str) -> None:
-    """Write `text` to a temporary file beside `path`, fsync it, then rename it into place: a
-    reader sees the old file or the whole new one, never half of it."""
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    try:
-        fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    except OSError as error:
-        raise UserError(f"{target}: cannot write there: {error.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, target)
-    except OSError as error:
-        os.unlink(temporary)
-        raise UserError(f"{target}: cannot write there: {error.strerror}") from None
-    except BaseException:
-        os.unlink(temporary)
-        raise
+# Every --output goes through output.write_atomically (the guard against replacing the ledger,
+# a folder or a device lives there); re-exported here, where the exports always found it.
+from .output import write_atomically  # noqa: E402,F401
 
 
 # --- import ------------------------------------------------------------------------------------
