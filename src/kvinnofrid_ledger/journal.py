@@ -92,6 +92,15 @@ def foreign_message(ledger_path, journal: Foreign) -> str:
     )
 
 
+def committed(ledger_path: str | os.PathLike, data: bytes) -> bytes:
+    """The committed bytes of a ledger whose bytes are `data`, without changing anything (what a
+    dry run validates against); refuses (exit 2) a journal that does not describe them."""
+    found = state(ledger_path, data)
+    if isinstance(found, Foreign):
+        raise UserError(foreign_message(ledger_path, found))
+    return data if found is None else data[: found.size]
+
+
 def roll_back(fd: int, ledger_path: str | os.PathLike, data: bytes) -> Hot | None:
     """Under the exclusive lock: undo an unfinished batch and remove its journal. Refuses (exit 2,
     nothing changed) a journal that does not describe these bytes."""

@@ -339,9 +339,14 @@ def create_empty_ledger(path: str | os.PathLike) -> None:
         fd = os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     except FileExistsError:
         raise UserError(f"{path}: already exists; nothing was written") from None
+    from .durable import write_all
+
     try:
-        os.write(fd, LEDGER_HEADER.encode("utf-8"))
+        write_all(fd, LEDGER_HEADER.encode("utf-8"))
         os.fsync(fd)
-    finally:
+    except OSError as error:
         os.close(fd)
+        os.unlink(str(path))
+        raise UserError(f"{path}: cannot be written: {error.strerror}; nothing was written") from None
+    os.close(fd)
 

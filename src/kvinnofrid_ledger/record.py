@@ -101,8 +101,12 @@ def append_drafts(
     """
     step = progress or (lambda _message: None)
     step("reading the ledger")
-    with open_for_append(path) as handle:
+    with open_for_append(path, roll_back=not dry_run) as handle:  # a dry run changes nothing
         data = handle.read_all()
+        if dry_run:
+            from .journal import committed
+
+            data = committed(path, data)
         ledger = parse_ledger(data, str(path))
         step("checking the ledger")
         before = run_checks(ledger, terms)
@@ -146,7 +150,7 @@ def _describe(problem: Problem, entries: list[Entry], labels: list[str] | None) 
 def reversal_draft(ledger: Ledger, target_id: int, reason: str, date: datetime.date | None) -> Draft:
     """A reversal that cancels entry `target_id` in full: same year, line, county or recipient,
     amount and reference; dated as the entry it cancels unless a date is given."""
-    _check_text("--reason", reason)
+    reason = _check_text("--reason", reason)
     if not reason.strip():
         raise UserError("--reason must say why the entry is reversed")
     target = next((entry for entry in ledger.entries if entry.id == target_id), None)
@@ -164,21 +168,36 @@ def reversal_draft(ledger: Ledger, target_id: int, reason: str, date: datetime.d
         line=target.line,
         amount=target.amount,
         reference=target.reference,
-        note=reason,
+        note=user_text(reason),
         county=target.county,
         recipient=target.recipient,
         reverses=target.id,
     )
 
 
-def _check_text(option: str, value: str | None) -> None:
-    """Text from the command line is stored as UTF-8: bytes that are not UTF-8 (which Python
-    hands over as lone surrogates) are refused here, before anything is hashed or written."""
-    if value is not None:
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise UserError(f"{option} is not valid UTF-8 text; check the terminal's or the script's encoding") from None
+def user_text(value: str | None) -> str | None:
+    """Text a user typed, as it is stored and hashed: in Unicode NFC, so that "Å" typed as one
+    code point or as A + combining ring is the same bytes in the ledger. Applied where drafts
+    are made from input (record, reverse, import), never to entries already recorded, whose
+    hashes cover the bytes they were recorded with."""
+    return None if value is None else unicodedata.normalize("NFC", value)
+
+
+def _check_text(option: str, value: str | None) -> str | None:
+    """Text from the command line is stored as UTF-8. Under a locale that is not UTF-8 (LC_ALL=C),
+    Python hands over the bytes of "Skåne" as lone surrogates: those bytes are read again as
+    UTF-8; bytes that are not UTF-8 at all are refused here, before anything is hashed or written."""
+    if value is None:
+        return None
+    try:
+        value.encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        pass
+    try:
+        return os.fsencode(value).decode("utf-8")
+    except UnicodeError:
+        raise UserError(f"{option} is not valid UTF-8 text; check the terminal's or the script's encoding") from None
 
 
 def iso_date(text: str) -> datetime.date | None:
@@ -244,8 +263,10 @@ def disbursement_draft(
     """A disbursement or repayment from the options of `ledger record`, checked as input."""
     from .money import AmountError, parse_kronor
 
-    for option, value in (("--line", line), ("--county", county), ("--recipient", recipient), ("--reference", reference), ("--note", note)):
+    line, county, recipient, reference, note = (
         _check_text(option, value)
+        for option, value in (("--line", line), ("--county", county), ("--recipient", recipient), ("--reference", reference), ("--note", note))
+    )
     when = parse_date(date)
     try:
         kronor = parse_kronor(amount)
@@ -256,10 +277,10 @@ def disbursement_draft(
         kind=kind,
         date=when,
         year=when.year if year is None else year,
-        line=line,
+        line=user_text(line),
         amount=kronor,
-        reference=reference.strip(),
-        note=note,
+        reference=user_text(reference.strip()),
+        note=user_text(note),
         county=code,
-        recipient=recipient.strip() if recipient is not None else None,
+        recipient=user_text(recipient.strip()) if recipient is not None else None,
     )

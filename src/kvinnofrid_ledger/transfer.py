@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from .errors import UserError, read_input
 from .models import DISBURSEMENT, KINDS, REPAYMENT, REVERSAL
-from .record import Draft, iso_date
+from .record import Draft, iso_date, user_text
 from .reports import EXPORT_FIELDS, ExportedEntry
 
 TEXT_COLUMNS = frozenset({"kind", "line", "county", "recipient", "reference", "note", "hash"})
@@ -126,7 +126,7 @@ def _row(row: dict[str, str], lineno: int, name: str, problems: list[str]) -> Im
 
     def text(column: str) -> str | None:
         value = row.get(column, "")
-        return restore(value) if value != "" else None
+        return user_text(restore(value)) if value != "" else None
 
     kind = text("kind") or ""
     if kind not in KINDS:
@@ -168,7 +168,10 @@ def _integer(cell: str, column: str, bad) -> int | None:
     value = cell.strip()
     digits = value[1:] if value.startswith("-") else value
     if not digits.isdigit() or not digits.isascii():
-        bad(column, f"{cell!r} is not a whole number")
+        bad(column, f"{cell[:40]!r} is not a whole number")
+        return None
+    if len(digits) > 18:  # past any amount or year, and int() refuses 4 300 digits and more
+        bad(column, f"{len(digits)} digits is too large for a {column}")
         return None
     return int(value)
 
