@@ -229,7 +229,7 @@ def test_an_encoding_that_cannot_hold_swedish_names_never_crashes(tmp_path, env)
     assert run("record", "--date", "2019-10-20", "--line", "skola", "--recipient", "Malmö stad", "--amount", "100",
                "--note", "Åtgärd för 𝔘nicode", "--ledger", ledger).exit_code == 0
     script = str(BIN / "ledger")
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("KVINNOFRID_LEDGER", "LC_", "PYTHON"))}
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("KVINNOFRID_LEDGER", "LC_", "PYTHONIOENCODING", "PYTHONUTF8", "PYTHONCOERCECLOCALE"))}
     full_env.update(env, KVINNOFRID_LEDGER_CACHE=os.environ["KVINNOFRID_LEDGER_CACHE"])
     for args in (("allocate", "2019"), ("list",), ("status", "2019"), ("check",), ("export",),
                  ("record", "--date", "2019-03-01", "--line", "rss", "--county", "Skåne", "--amount", "99999999"),
@@ -327,3 +327,17 @@ def test_no_test_can_write_under_the_real_home():
     for name in ("HOME", "XDG_CACHE_HOME", "KVINNOFRID_LEDGER_CACHE"):
         assert not os.path.realpath(os.environ[name]).startswith(conftest.REAL_HOME + os.sep), name
     assert not str(cache_dir()).startswith(conftest.REAL_HOME + os.sep)
+
+
+def test_every_output_refuses_any_ledger_the_process_has_read(ledger):
+    """The guard does not depend on the caller naming the ledger: a new export format that
+    calls write_atomically(output, data) alone is protected too."""
+    from kvinnofrid_ledger.errors import UserError
+    from kvinnofrid_ledger.ledger import read_ledger
+    from kvinnofrid_ledger.transfer import write_atomically
+
+    before = ledger.read_bytes()
+    read_ledger(ledger)
+    with pytest.raises(UserError, match="is the ledger being read"):
+        write_atomically(ledger, b"#SIE")
+    assert ledger.read_bytes() == before

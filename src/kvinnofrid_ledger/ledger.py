@@ -286,6 +286,15 @@ class LockedFile:
         self.content += data
 
 
+_OPENED: set[tuple[int, int]] = set()
+"""(device, inode) of every ledger this process has opened: output.py refuses to write over any
+of them, whichever command (or export format) is writing and whether or not it names the ledger."""
+
+
+def opened_ledgers() -> frozenset[tuple[int, int]]:
+    return frozenset(_OPENED)
+
+
 @contextmanager
 def _open_locked(path: str | os.PathLike, exclusive: bool) -> Iterator[LockedFile]:
     name = str(path)
@@ -299,12 +308,14 @@ def _open_locked(path: str | os.PathLike, exclusive: bool) -> Iterator[LockedFil
     except OSError as error:
         raise UserError(f"{name}: cannot open the ledger: {error.strerror}") from None
     try:
-        mode = os.fstat(fd).st_mode
+        status = os.fstat(fd)
+        mode = status.st_mode
         if stat.S_ISDIR(mode):
             raise UserError(f"{name}: is a folder, not a ledger file")
         if not stat.S_ISREG(mode):
             raise UserError(f"{name}: is not a regular file (a device, a FIFO or a socket), so it cannot be a ledger")
         os.set_blocking(fd, True)
+        _OPENED.add((status.st_dev, status.st_ino))
         fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
         yield LockedFile(fd, name)
     finally:

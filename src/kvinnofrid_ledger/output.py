@@ -21,8 +21,8 @@ from .errors import UserError
 
 def write_atomically(path: str | os.PathLike, data: str | bytes, *, ledger: str | os.PathLike | None = None) -> None:
     """Write `data` (text as UTF-8) to a temporary file beside `path`, fsync it, then rename it
-    into place: a reader sees the old file or the whole new one, never half of it. `ledger`,
-    the ledger the command reads, is refused as a target."""
+    into place: a reader sees the old file or the whole new one, never half of it. `ledger`, the
+    ledger the command reads, and every ledger this process has opened, are refused as targets."""
     target = Path(os.path.realpath(path))  # a symlink is followed: its target is written
     mode = _check_target(path, target, ledger)
     payload = data.encode("utf-8") if isinstance(data, str) else data
@@ -61,13 +61,17 @@ def _check_target(path, target: Path, ledger) -> int:
         raise UserError(f"{path}: is a folder; --output names the file to write")
     if not stat.S_ISREG(status.st_mode):
         raise UserError(f"{path}: is not a regular file (a device, a FIFO or a socket); --output only writes or replaces regular files")
+    from .ledger import opened_ledgers
+
+    protected = set(opened_ledgers())
     if ledger is not None:
         try:
             read = os.stat(ledger)
+            protected.add((read.st_dev, read.st_ino))
         except OSError:
-            read = None
-        if read is not None and (read.st_dev, read.st_ino) == (status.st_dev, status.st_ino):
-            raise UserError(f"{path}: is the ledger being read ({ledger}); an export never replaces it: choose another --output")
+            pass
+    if (status.st_dev, status.st_ino) in protected:
+        raise UserError(f"{path}: is the ledger being read{f' ({ledger})' if ledger else ''}; an export never replaces it: choose another --output")
     return stat.S_IMODE(status.st_mode)
 
 
