@@ -563,12 +563,12 @@ def repair(
 
     done = repair_ledger(ledger, load_terms(data_dir), dry_run=dry_run)
     if done.what is None:
-        _message(f"{ledger}: nothing to repair: {done.entries} entries, no interrupted write")
+        _message(f"{ledger}: nothing to repair: {done.entries} entr{'y' if done.entries == 1 else 'ies'}, no interrupted write")
         return
     verb = "would cut" if dry_run else "cut"
     _message(
         f"{ledger}: {verb} {done.what}: {done.cut} bytes from line {done.line} on; "
-        f"{done.entries} intact entries {'would be' if dry_run else 'are'} kept"
+        f"{done.entries} intact entr{'y' if done.entries == 1 else 'ies'} {'would be' if dry_run else 'are'} kept"
     )
     if done.copy:
         _message(f"kept the bytes cut in {done.copy}")
