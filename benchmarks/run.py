@@ -109,6 +109,7 @@ def plan(n: int, folder: Path, peers: dict[str, str]) -> dict[str, tuple[list[st
     def fresh_copy() -> None:
         shutil.copyfile(ledger, work)
         shutil.rmtree(cache, ignore_errors=True)
+        os.sync()  # else record's fsync would also write out the 24 MB copy just made (untimed work)
 
     edited = folder / "edited.toml"
     edited.write_bytes(ledger.read_bytes() + b"\n# checked against the bank statement, 2020-01-15\n")
