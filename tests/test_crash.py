@@ -247,3 +247,49 @@ def test_init_on_a_full_disk_leaves_nothing_and_can_be_run_again(tmp_path, monke
     assert run("init", target).exit_code == 0
     assert sorted(p.name for p in target.iterdir()) == ["agreement.toml", "counties.toml", "ledger.toml"]
     assert run("check", "--ledger", target / "ledger.toml").exit_code == 0
+
+
+def test_a_cut_at_every_byte_is_read_as_its_intact_entries_and_repaired_to_them(tmp_path):
+    """Exhaustive over every cut point of a ledger: the entries read are exactly those wholly
+    before the cut; the file is clean exactly when the cut falls between entries; otherwise one
+    problem says where the tear begins, and repair leaves exactly the intact entries."""
+    from kvinnofrid_ledger.ledger import parse_ledger
+    from kvinnofrid_ledger.ledger_text import LEDGER_HEADER
+    from kvinnofrid_ledger.repair import repair_ledger
+    from kvinnofrid_ledger.terms import load_terms
+
+    source = write_ledger(tmp_path / "source.toml", [
+        draft(1000, county="01", reference="C-1", note="å \\ \" \t"),
+        draft(2000, line="skola", recipient="Malmö stad", reference="C-2"),
+        draft(1000, county="01", kind="reversal", reverses=1, reference="C-1", note="fel"),
+    ])
+    data = source.read_bytes()
+    ends = [len(LEDGER_HEADER.encode())]  # where each entry is complete: its hash line's closing quote
+    position = data.find(b"\nhash = ")
+    while position >= 0:
+        ends.append(data.index(b"\n", position + 1))
+        position = data.find(b"\nhash = ", position + 1)
+    terms = load_terms()
+    target = tmp_path / "ledger.toml"
+    for k in range(ends[0], len(data) + 1):
+        intact = max(n for n, end in enumerate(ends) if end <= k)
+        ledger = parse_ledger(data[:k], "cut")
+        assert ledger.count == intact, k
+        clean = data[ends[intact]:k].strip(b"\n") == b""
+        if clean:
+            assert ledger.problems == (), k
+        else:
+            (problem,) = ledger.problems
+            assert problem.rule == "syntax" and "incomplete entry" in problem.message, (k, problem)
+        if k % 7 == 0:
+            target.write_bytes(data[:k])
+            done = repair_ledger(target, terms)
+            assert (done.what is None) == clean, k
+            kept = target.read_bytes()
+            if clean:
+                assert kept == data[:k], k
+            else:  # the intact entries, and at most the blank lines that followed them
+                assert kept.startswith(data[:ends[intact]]) and kept[ends[intact]:].strip(b"\n") == b"", k
+                assert parse_ledger(kept, "kept").problems == () and parse_ledger(kept, "kept").count == intact
+    for copy in tmp_path.glob("ledger.toml.torn-*"):
+        copy.unlink()

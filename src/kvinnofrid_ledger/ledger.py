@@ -185,6 +185,10 @@ def parse_ledger(data: bytes, path: str = LEDGER_FILE) -> Ledger:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
+        # a write cut short can split the last character: the rest may still be a torn tail
+        torn = _torn(data[: error.start].decode("utf-8", "replace"), path, len(data) - error.start) if error.reason == "unexpected end of data" else None
+        if torn is not None:
+            return torn
         line = data.count(b"\n", 0, error.start) + 1
         return Ledger(path, (), (), (Problem("syntax", f"not UTF-8 text (byte {error.start})", lineno=line),))
     raw, problems = parse_ledger_text(text)
@@ -201,7 +205,7 @@ def parse_ledger(data: bytes, path: str = LEDGER_FILE) -> Ledger:
     return Ledger(path, tuple(raw), tuple(entries), tuple(problems), text.count("\n"))
 
 
-def _torn(text: str, path: str) -> Ledger | None:
+def _torn(text: str, path: str, split: int = 0) -> Ledger | None:
     """The intact entries of a file that ends in a torn fragment, with one problem saying where
     the tear begins; None when the file is damaged in any other way (see torn_tail_start)."""
     start = torn_tail_start(text)
@@ -211,7 +215,7 @@ def _torn(text: str, path: str) -> Ledger | None:
     if intact.problems:
         return None
     line = intact.line_count + 1
-    size = len(text[start:].encode("utf-8"))
+    size = len(text[start:].encode("utf-8")) + split  # `split`: bytes of a character cut in two
     problem = Problem(
         "syntax",
         f"the file ends in an incomplete entry ({size} bytes from line {line} on: a write cut short, by a power "

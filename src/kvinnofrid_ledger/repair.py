@@ -81,8 +81,8 @@ def _torn(path, data: bytes, terms: Terms) -> tuple[str | None, int]:
         return None, 0
     try:
         text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = None
+    except UnicodeDecodeError as error:  # the last character cut in two is part of the tear
+        text = data[: error.start].decode("utf-8", "replace") if error.reason == "unexpected end of data" else None
     start = torn_tail_start(text) if text is not None else None
     if start is not None:
         keep = len(text[:start].encode("utf-8"))
