@@ -338,7 +338,8 @@ def open_for_append(path: str | os.PathLike, roll_back: bool = True) -> Iterator
             yield handle
             return
         try:
-            journal.roll_back(handle.fd, path, handle.read_all())
+            if os.path.lexists(journal.journal_path(path)):  # else there is nothing to read for
+                journal.roll_back(handle.fd, path, handle.read_all())
         except OSError as error:
             raise UserError(f"{path}: an interrupted write could not be rolled back: {error.strerror}; nothing was written") from None
         yield handle
