@@ -7,10 +7,10 @@ equivalent hledger/ledger-cli journal and beancount file. The runner then times,
 round by round (so that a slow moment of the machine hits every command alike), each command
 as a whole process, the way a user or a CI script runs it:
 
-  ours:   check, status --format json, export --format csv, list (the register as a table),
-          record (one append onto the N-entry ledger: cold, with no index of it; warm, the usual
-          case, after an earlier append left one), import of N rows into an empty ledger,
-          allocate 2019 --format json, --help
+  ours:   check, check of a hand-edited ledger (a comment added, so tomllib reads it), status
+          --format json, export --format csv, list (the register as a table), record (one append
+          onto the N-entry ledger, read and verified whole), import of N rows into an empty
+          ledger, allocate 2019 --format json, --help
   peers:  hledger check, ledger-cli bal, bean-check
 
 It prints a table of medians with the ratio of our `check` to each peer's, reports the peak RSS of
@@ -109,11 +109,10 @@ def plan(n: int, folder: Path, peers: dict[str, str]) -> dict[str, tuple[list[st
     def fresh_copy() -> None:
         shutil.copyfile(ledger, work)
         shutil.rmtree(cache, ignore_errors=True)
+        os.sync()  # else record's fsync would also write out the 24 MB copy just made (untimed work)
 
-    def warm_copy() -> None:
-        fresh_copy()
-        subprocess.run([ours, "record", "--ledger", str(work), "--date", "2019-06-01", "--line", "samverkan",
-                        "--recipient", "Benchmark", "--amount", "1"], check=True, capture_output=True, env=_env(cache))
+    edited = folder / "edited.toml"
+    edited.write_bytes(ledger.read_bytes() + b"\n# checked against the bank statement, 2020-01-15\n")
 
     def empty_ledger() -> None:
         empty.write_text("")
@@ -121,11 +120,11 @@ def plan(n: int, folder: Path, peers: dict[str, str]) -> dict[str, tuple[list[st
     record = ["record", "--ledger", str(work), "--date", "2019-06-02", "--line", "samverkan", "--recipient", "Benchmark", "--amount", "1"]
     commands: dict[str, tuple[list[str], object]] = {
         "check": ([ours, "check", "--ledger", str(ledger)], None),
+        "check (hand-edited)": ([ours, "check", "--ledger", str(edited)], None),
         "status --format json": ([ours, "status", "--format", "json", "--ledger", str(ledger)], None),
         "export --format csv": ([ours, "export", "--format", "csv", "--ledger", str(ledger)], None),
         "list (table)": ([ours, "list", "--ledger", str(ledger)], None),
-        "record (cold)": ([ours, *record], fresh_copy),
-        "record (warm)": ([ours, *record], warm_copy),
+        "record": ([ours, *record], fresh_copy),
         "import N rows": ([ours, "import", str(folder / "ledger.csv"), "--ledger", str(empty)], empty_ledger),
         "allocate 2019 --format json": ([ours, "allocate", "2019", "--format", "json"], None),
         "--help": ([ours, "--help"], None),

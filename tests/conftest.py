@@ -12,6 +12,36 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+# No test may touch the user's home or cache. Before anything imports the package (test modules
+# may load the terms at import time, which leaves a marker in the cache folder), HOME and
+# XDG_CACHE_HOME point into a folder of this session's own, for the whole process and every
+# process it starts; the autouse fixture below then gives each test the session's cache.
+import tempfile as _tempfile
+
+REAL_HOME = os.path.realpath(os.path.expanduser("~"))
+_REAL_CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path(REAL_HOME) / ".cache") / "kvinnofrid-ledger"
+SESSION_HOME = Path(_tempfile.mkdtemp(prefix="kvinnofrid-test-home-")).resolve()
+
+
+def _home_state() -> list[tuple[str, int]]:
+    """What this session must not change: the real cache folder of the tool, file by file."""
+    if not _REAL_CACHE.exists():
+        return []
+    return sorted((str(p), p.stat().st_mtime_ns) for p in [_REAL_CACHE, *_REAL_CACHE.rglob("*")])
+
+
+HOME_BEFORE = _home_state()
+os.environ["HOME"] = str(SESSION_HOME)
+os.environ["XDG_CACHE_HOME"] = str(SESSION_HOME / ".cache")
+os.environ["KVINNOFRID_LEDGER_CACHE"] = str(SESSION_HOME / ".cache" / "kvinnofrid-ledger")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Fail the run if anything was written into the real cache folder meanwhile."""
+    if _home_state() != HOME_BEFORE:
+        print(f"\nerror: the tests wrote into {_REAL_CACHE}; no test may touch the user's home or cache", file=sys.stderr)
+        session.exitstatus = 1
+
 from kvinnofrid_ledger.cli import app
 from kvinnofrid_ledger.terms import shipped_data_dir
 

@@ -18,7 +18,7 @@ def test_runner_smoke(tmp_path):
     report = json.loads(out.read_text())
     (result,) = report["results"]
     assert result["n"] == 100
-    assert set(result["median_seconds"]) >= {"check", "status --format json", "export --format csv", "record (cold)", "record (warm)", "import N rows", "allocate 2019 --format json", "--help"}
+    assert set(result["median_seconds"]) >= {"check", "status --format json", "export --format csv", "check (hand-edited)", "record", "import N rows", "allocate 2019 --format json", "--help"}
     assert "| check " in proc.stdout
 
 

@@ -1,5 +1,6 @@
 """`ledger check`: every kind of tampering, every rule (one passing and one failing case each)."""
 
+import functools
 import hashlib
 import json
 
@@ -12,8 +13,13 @@ from kvinnofrid_ledger.ledger import GENESIS, canonical_form, entry_hash
 from kvinnofrid_ledger.terms import load_terms, shipped_data_dir
 from ledgerkit import draft, read, write_ledger
 
-TERMS = load_terms()
 TERMS_FOLDER = str(shipped_data_dir().resolve())
+
+
+@functools.cache
+def terms():
+    """Loaded on first use, inside a test, never at import (when no cache folder is set yet)."""
+    return load_terms()
 
 
 def check(path, *args):
@@ -39,11 +45,11 @@ def test_a_clean_ledger(good):
     head = read(good).head
     terms_line, summary = result.stdout.splitlines()
     assert summary == f"{good}: ok: 4 entries; head {head}"
-    assert terms_line.startswith(f"terms: {TERMS_FOLDER} (shipped with the package); digest {TERMS.digest}; not pinned")
+    assert terms_line.startswith(f"terms: {TERMS_FOLDER} (shipped with the package); digest {terms().digest}; not pinned")
     assert result.stderr.startswith("warning: ") and "amend --source" in result.stderr  # written before terms entries
     doc = json.loads(check(good, "--format", "json").stdout)
     assert doc == {"ok": True, "entries": 4, "head": head, "violations": [],
-                   "terms": {"folder": TERMS_FOLDER, "found": "shipped", "digest": TERMS.digest, "pinned": None, "pinned_by": None}}
+                   "terms": {"folder": TERMS_FOLDER, "found": "shipped", "digest": terms().digest, "pinned": None, "pinned_by": None}}
 
 
 def test_empty_file_and_header_only_are_valid(tmp_path):
@@ -192,7 +198,7 @@ def test_hand_edit_in_another_toml_style_reads_the_same(good):
 
 
 def problems_of(path, rule):
-    return [p for p in run_checks(read(path), TERMS) if p.rule == rule]
+    return [p for p in run_checks(read(path), terms()) if p.rule == rule]
 
 
 RULE_CASES = {
@@ -228,7 +234,7 @@ def test_every_rule_is_exercised():
 
 def test_a_ledger_can_break_many_rules_and_all_are_reported(tmp_path):
     path = write_ledger(tmp_path / "bad.toml", [draft(700_000, county="01", reference="A"), draft(5, line="nope", reference="A"), draft(6_000_000, line="jamstalldhet", date="2021-01-01", year=2020)])
-    rules = sorted({p.rule for p in run_checks(read(path), TERMS)})
+    rules = sorted({p.rule for p in run_checks(read(path), terms())})
     assert rules == ["allocation", "ceiling", "line", "period", "reference"]
 
 
@@ -256,6 +262,6 @@ def test_canonical_form_is_documented_json():
 
 def test_totals_are_net_of_repayments_and_reversals(tmp_path):
     path = write_ledger(tmp_path / "l.toml", [draft(300_000, county="05"), draft(50_000, county="05", kind="repayment"), draft(10, county="05", reference="R"), draft(10, county="05", kind="reversal", reverses=3)])
-    audit = Audit(read(path), TERMS, net_totals(read(path).entries, TERMS))
+    audit = Audit(read(path), terms(), net_totals(read(path).entries, terms()))
     totals = audit.totals[2019]
     assert totals.counties == {"05": 250_000} and totals.pots == {"kvinnofrid": 250_000} and totals.total == 250_000

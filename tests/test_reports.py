@@ -168,7 +168,7 @@ def test_export_output_is_atomic_and_only_on_success(ledger, tmp_path):
     broken.write_text("[[entry]\n")
     out2 = tmp_path / "never.csv"
     result = run("export", "--ledger", broken, "--output", out2)
-    assert_one_line_error(result, 1, "not valid TOML", "nothing is exported")
+    assert_one_line_error(result, 1, "not valid TOML", "nothing is exported", "--allow-damaged")
     assert not out2.exists()
 
 

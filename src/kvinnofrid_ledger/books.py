@@ -15,9 +15,8 @@ from typing import Annotated, Mapping
 
 from .errors import UserError
 from .models import DISBURSEMENT, REPAYMENT, REVERSAL, Entry, Ident, Name, Terms, Text, _freeze, _Schema
-from .terms import TermsError, _read_toml, shipped_data_dir
+from .terms import BOOKS_FILE, TermsError, _read_toml, shipped_data_dir
 
-BOOKS_FILE = "books.toml"
 
 AccountNumber = Annotated[int, _Schema(strict=True, ge=1000, le=9999)]
 """A BAS account: four digits (SIE 4B #KONTO: "Kontonummer skall vara numeriskt")."""

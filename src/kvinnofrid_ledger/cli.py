@@ -127,7 +127,25 @@ def _options(
 
 def main() -> None:
     """Console-script entry point (`ledger`, `kvinnofrid-ledger`, `python -m kvinnofrid_ledger`)."""
+    _safe_streams()
     app()
+
+
+def _safe_streams() -> None:
+    """Never crash on the way out. A closed stdin, stdout or stderr gets /dev/null in its place,
+    so that no file this command opens (the ledger!) can land on descriptor 1 or 2; and an
+    encoding that cannot hold the text (PYTHONIOENCODING=ascii, a Latin-1 locale) writes what it
+    cannot hold as backslash escapes (`Sk\\xe5ne`) instead of failing."""
+    import os
+
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            os.open(os.devnull, os.O_RDWR)  # the lowest free descriptor: this one
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
 
 
 # --- options shared by the commands ---------------------------------------------------------
@@ -346,12 +364,36 @@ def _report_appended(entries: list, fmt: Format, dry_run: bool) -> None:
     if fmt is Format.json:
         import json
 
-        _print(json.dumps({"id": entry.id, "hash": entry.hash, "recorded": not dry_run}) + "\n")
+        text = json.dumps({"id": entry.id, "hash": entry.hash, "recorded": not dry_run}) + "\n"
     else:
         verb = "would record" if dry_run else "recorded"
-        _print(f"{verb} entry {entry.id}: hash {entry.hash}\n")
+        text = f"{verb} entry {entry.id}: hash {entry.hash}\n"
+    _confirm(text, "nothing was written (dry run)" if dry_run else f"entry {entry.id} was recorded")
     if dry_run:
         _message("dry run: nothing was written")
+
+
+def _confirm(text: str, done: str) -> None:
+    """The confirmation of what a writer has already done. The exit status tells the truth about
+    the ledger: once entries are durably written it is 0, also when stdout is closed or its reader
+    has gone (`ledger record ... | false`); a warning on stderr then says what happened."""
+    import os
+
+    try:
+        if sys.stdout is None:
+            raise OSError("stdout is closed")
+        _print(text)
+        sys.stdout.flush()
+    except (OSError, ValueError) as error:
+        if sys.stdout is not None:
+            try:  # what is still buffered goes nowhere, instead of failing again at exit
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            except (OSError, ValueError):
+                sys.stdout = None
+        try:
+            _message(f"warning: {done}, but the confirmation could not be written to stdout ({getattr(error, 'strerror', None) or error})")
+        except (OSError, ValueError, AttributeError):
+            pass  # stderr is gone too: the exit status alone tells
 
 
 @app.command()
@@ -479,25 +521,36 @@ def list_entries(
         filters = [f"budget year {year}" if year is not None else "", f"county {code} {chosen.name}" if chosen else "", f"line {line}" if line else ""]
         filtered_by = ", ".join(f for f in filters if f)
         _print_tables([views.register_table(rows, terms, book.pins, f"of {filtered_by}" if filtered_by else "")])
+    if book.problems:  # entries could not all be read: the register shown is incomplete
+        raise typer.Exit(1)
 
 
 # --- reports and transfers ----------------------------------------------------------------------
 
 
-def _checked(ledger_path: Path, terms):
-    """The ledger, and whether it passes check; a failing ledger is reported with a warning."""
+def _checked(ledger_path: Path, terms, what: str = "the figures below are of the entries as read", warn: bool = True, unpinned: bool = True):
+    """The ledger, and whether it passes check; a failing ledger is reported with a warning (and,
+    with `unpinned`, a ledger that pins no terms)."""
     from .checks import run_checks
     from .ledger import read_ledger
 
     book = read_ledger(ledger_path)
     problems = run_checks(book, terms)
-    if problems:
-        _message(
-            f"warning: {ledger_path} fails `ledger check` ({len(problems)} problem{'s' if len(problems) > 1 else ''}); "
-            "the figures below are of the entries as read"
-        )
-    _warn_unpinned(book)
+    if problems and warn:
+        _message(f"warning: {_failing(ledger_path, book, len(problems))}; {what}")
+    if unpinned:
+        _warn_unpinned(book)
     return book, not problems
+
+
+def _failing(ledger_path: Path, book, count: int | None = None) -> str:
+    """"L fails `ledger check` (...)", naming the first problem that keeps entries from being
+    read (a torn tail, say), whose entries are missing from whatever is shown."""
+    first = book.problems[0] if book.problems else None
+    parts = [f"{count} problem{'s' if count > 1 else ''}"] if count else []
+    if first:
+        parts.append(f"{ledger_path}:{first.lineno or ''}: {first.message}")
+    return f"{ledger_path} fails `ledger check`" + (f" ({'; '.join(parts)})" if parts else "; see `ledger check`")
 
 
 @app.command()
@@ -527,6 +580,8 @@ def status(
     else:
         _print("".join(line + "\n" for line in views.terms_lines(report.terms)))
         _print_tables(views.status_tables(report, terms))
+    if book.problems:  # entries could not all be read: the figures shown are incomplete
+        raise typer.Exit(1)
 
 
 Lang = _formats("sv", "en")
@@ -558,9 +613,9 @@ def report(
     if output is None:
         sys.stdout.write(html)
     else:
-        from .transfer import write_atomically
+        from .output import write_atomically
 
-        write_atomically(output, html)
+        write_atomically(output, html, ledger=ledger)
         _message(f"wrote {output}")
 
 
@@ -570,20 +625,20 @@ def export(
     year: Annotated[Optional[int], typer.Option("--year", "-y", help="Only entries of this budget year.", show_default=False)] = None,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to FILE (atomically) instead of stdout.", dir_okay=False, show_default=False)] = None,
     excel: Annotated[bool, typer.Option("--excel", help="CSV as Swedish Excel opens it by double-click: UTF-8 with a byte-order mark, ';' between cells.")] = False,
+    allow_damaged: Annotated[bool, typer.Option("--allow-damaged", help="Export the entries as read even when the ledger fails `ledger check` (with a warning).")] = False,
     ledger: LedgerFile = DEFAULT_LEDGER,
     data_dir: DataDir = None,
 ) -> None:
     """Every entry with all its fields; in csv, json and xlsx, `amount` is signed (summing it gives the net).
 
-    sie, hledger and beancount put the entries into the books (see README "Into the books")."""
+    sie, hledger and beancount put the entries into the books (see README "Into the books").
+    A ledger that fails `ledger check` is not exported (exit 1) unless --allow-damaged is given.
+    """
     from .errors import RuleBroken
-    from .ledger import read_ledger
 
-    book = read_ledger(ledger)
-    if book.problems:
-        first = book.problems[0]
-        where = f"{ledger}:{first.lineno}" if first.lineno else str(ledger)
-        raise RuleBroken(f"{where}: {first.message}; {len(book.problems)} problem(s) keep entries from being read, so nothing is exported (see `ledger check`)")
+    book, ok = _checked(ledger, _terms(data_dir, ledger), "the export holds the entries as read", warn=allow_damaged, unpinned=False)
+    if not ok and not allow_damaged:
+        raise RuleBroken(f"{_failing(ledger, book)}; nothing is exported (--allow-damaged exports the entries as read)")
     if format.value in ("sie", "hledger", "beancount"):
         return _export_books(book, format.value, year, output, data_dir, ledger)
     fmt = _fmt(format)
@@ -613,16 +668,16 @@ def export(
     elif output is None:
         _print(text)
     else:
-        from .transfer import write_atomically
+        from .output import write_atomically
 
-        write_atomically(output, text)
+        write_atomically(output, text, ledger=ledger)
         _message(f"wrote {output}")
 
 
 def _export_books(book, format: str, year: Optional[int], output: Optional[Path], data_dir: Optional[Path], ledger: Path) -> None:
     """The books' formats: SIE 4I (code page 437 bytes), hledger and beancount journals (UTF-8)."""
     from .models import KINDS
-    from .transfer import write_atomically
+    from .output import write_atomically
 
     terms = _terms(data_dir, ledger)
     if year is not None and year not in terms.years:
@@ -652,7 +707,7 @@ def _export_books(book, format: str, year: Optional[int], output: Optional[Path]
             _print(text)
             return
         data = text.encode("utf-8")
-    write_atomically(output, data)
+    write_atomically(output, data, ledger=ledger)
     _message(f"wrote {output}")
 
 
@@ -698,17 +753,18 @@ def import_entries(
     if _fmt(format) is Format.json:
         import json
 
-        _print(json.dumps({
+        text = json.dumps({
             "imported": len(entries),
             "first_id": entries[0].id if entries else None,
             "last_id": entries[-1].id if entries else None,
             "head": entries[-1].hash if entries else None,
             "recorded": not dry_run,
-        }) + "\n")
+        }) + "\n"
     else:
         verb = "would import" if dry_run else "imported"
         ids = f" (ids {entries[0].id}–{entries[-1].id}); head {entries[-1].hash}" if entries else ""
-        _print(f"{verb} {len(entries)} entr{'y' if len(entries) == 1 else 'ies'}{ids}\n")
+        text = f"{verb} {len(entries)} entr{'y' if len(entries) == 1 else 'ies'}{ids}\n"
+    _confirm(text, "nothing was written (dry run)" if dry_run else f"{len(entries)} entries were imported")
     if dry_run:
         _message("dry run: nothing was written")
 
@@ -744,6 +800,35 @@ def amend(
         _print(f"{'would pin' if dry_run else 'pinned'} the terms as entry {pin.id}: digest {pin.digest}; hash {pin.hash}\n")
     if dry_run:
         _message("dry run: nothing was written")
+
+
+@app.command()
+def repair(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would be cut, change nothing.")] = False,
+    ledger: LedgerFile = DEFAULT_LEDGER,
+    data_dir: DataDir = None,
+) -> None:
+    """Cut an interrupted write off the end of the ledger, keeping a copy of the bytes cut.
+
+    Only an unfinished batch (a killed record, reverse or import) or a torn final entry after
+    entries that verify; anything else is refused (exit 1, nothing changed).
+    """
+    from .repair import repair_ledger
+    from .terms import load_terms
+
+    done = repair_ledger(ledger, load_terms(data_dir), dry_run=dry_run)
+    if done.what is None:
+        _message(f"{ledger}: nothing to repair: {done.entries} entr{'y' if done.entries == 1 else 'ies'}, no interrupted write")
+        return
+    verb = "would cut" if dry_run else "cut"
+    _message(
+        f"{ledger}: {verb} {done.what}: {done.cut} bytes from line {done.line} on; "
+        f"{done.entries} intact entr{'y' if done.entries == 1 else 'ies'} {'would be' if dry_run else 'are'} kept"
+    )
+    if done.copy:
+        _message(f"kept the bytes cut in {done.copy}")
+    if dry_run:
+        _message("dry run: nothing was changed")
 
 
 class SchemaName(str, enum.Enum):

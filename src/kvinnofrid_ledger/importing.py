@@ -240,6 +240,21 @@ def reversal_sign_problems(table: Table, rows: list[Row], kinds_by_id: dict[int,
     return problems
 
 
+def _typed(row: Row) -> Row:
+    """A new row (no exported hash) is text a person typed: stored in NFC, as `record` stores it
+    (record.user_text). A row that carries its exported hash keeps its text to the byte, since
+    that hash covers the bytes it was recorded with."""
+    from dataclasses import replace
+
+    from .record import user_text
+
+    draft = row.draft
+    if row.hash is not None or draft is None or draft.kind == TERMS_KIND:
+        return row
+    typed = replace(draft, reference=user_text(draft.reference), note=user_text(draft.note), recipient=user_text(draft.recipient))
+    return replace(row, draft=typed)
+
+
 @dataclass(frozen=True, slots=True)
 class Imported:
     """What an import appended (or would have), and the notes it has for the user."""
@@ -268,7 +283,7 @@ def import_file(
         raise UserError(problems=tuple(header))
     rows, problems = read_rows(table, terms)
     verified = verify_rows(table, rows)
-    rows = verified.rows
+    rows = [_typed(row) for row in verified.rows]
     notes = [item.text for item in verified.repaired]
     if accept_changes:
         notes += [f"{item.text}; imported as it now is (--accept-changes)" for item in verified.changed]

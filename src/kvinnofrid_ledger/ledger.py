@@ -1,9 +1,9 @@
 """The ledger: read it (parse → build), hash its chain, and append to it under a lock.
 
-This module is the only writer of a ledger file, and it only ever appends. A new entry is
-written with one write() call and fsync'd before success is reported, with an exclusive lock
-held from the first read to the last byte, so concurrent writers queue up and a killed writer
-leaves either the whole entry or none of it.
+This module is the only writer of a ledger file, and it only ever appends (or, in `repair`,
+cuts a torn tail). New entries are appended under an exclusive lock held from the first read to
+the last byte, so concurrent writers queue up, and through a rollback journal (journal.py), so
+that a killed writer leaves either the whole batch or none of it.
 """
 
 from __future__ import annotations
@@ -13,14 +13,15 @@ import fcntl
 import hashlib
 import os
 import re
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .canonical import CANONICAL
 from .errors import UserError
-from .ledger_text import LEDGER_HEADER, RawEntry, entries_toml, parse_ledger_text
+from .ledger_text import LEDGER_HEADER, RawEntry, entries_toml, parse_ledger_text, torn_tail_start
 from .models import KINDS, PIN_FIELDS, REVERSAL, TERMS_KIND, Entry, Problem, TermsPin
 
 LEDGER_FILE = "ledger.toml"
@@ -177,39 +178,33 @@ def entry_table(entry: Entry | TermsPin) -> dict[str, Any]:
 @dataclass(frozen=True, slots=True)
 class Ledger:
     """A ledger as read: its raw tables (what the chain covers), the entries built from them,
-    and the problems found while reading (syntax and fields).
-
-    A ledger read through a verified index (ledger_index.py) starts from a base: its first
-    `base_count` entries, ending in `base_head`, were checked before and are not in `raw`.
-    `pins` are its terms entries, apart from the money `entries` that the rules add up.
-    """
+    and the problems found while reading (syntax and fields). `pins` are its terms entries,
+    apart from the money `entries` that the rules add up."""
 
     path: str
     raw: tuple[RawEntry, ...]
     entries: tuple[Entry, ...]
     problems: tuple[Problem, ...]
     line_count: int = 0  # newlines in the file: where the next appended entry's lines begin
-    base_count: int = 0
-    base_head: str = GENESIS
     pins: tuple[TermsPin, ...] = ()
 
     @property
     def count(self) -> int:
         """How many [[entry]] tables the file holds."""
-        return self.base_count + len(self.raw)
+        return len(self.raw)
 
     @property
     def head(self) -> str | None:
         """The hash of the last entry: what an auditor writes down to pin the ledger."""
         if not self.raw:
-            return self.base_head if self.base_count else None
+            return None
         value = self.raw[-1].table.get("hash")
         return value if isinstance(value, str) else None
 
     @property
     def next_id(self) -> int:
         ids = [r.table["id"] for r in self.raw if type(r.table.get("id")) is int]
-        return max(ids, default=self.base_count) + 1
+        return max(ids, default=0) + 1
 
 
 def parse_ledger(data: bytes, path: str = LEDGER_FILE) -> Ledger:
@@ -217,9 +212,17 @@ def parse_ledger(data: bytes, path: str = LEDGER_FILE) -> Ledger:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
+        # a write cut short can split the last character: the rest may still be a torn tail
+        torn = _torn(data[: error.start].decode("utf-8", "replace"), path, len(data) - error.start) if error.reason == "unexpected end of data" else None
+        if torn is not None:
+            return torn
         line = data.count(b"\n", 0, error.start) + 1
         return Ledger(path, (), (), (Problem("syntax", f"not UTF-8 text (byte {error.start})", lineno=line),))
     raw, problems = parse_ledger_text(text)
+    if problems or any(build_record(item)[1] for item in raw[-1:]):
+        torn = _torn(text, path)
+        if torn is not None:
+            return torn
     entries = []
     pins = []
     for item in raw:
@@ -230,10 +233,56 @@ def parse_ledger(data: bytes, path: str = LEDGER_FILE) -> Ledger:
     return Ledger(path, tuple(raw), tuple(entries), tuple(problems), text.count("\n"), pins=tuple(pins))
 
 
+def _torn(text: str, path: str, split: int = 0) -> Ledger | None:
+    """The intact entries of a file that ends in a torn fragment, with one problem saying where
+    the tear begins; None when the file is damaged in any other way (see torn_tail_start)."""
+    start = torn_tail_start(text)
+    if start is None:
+        return None
+    intact = parse_ledger(text[:start].encode("utf-8"), path)
+    if intact.problems:
+        return None
+    line = intact.line_count + 1
+    size = len(text[start:].encode("utf-8")) + split  # `split`: bytes of a character cut in two
+    problem = Problem(
+        "syntax",
+        f"the file ends in an incomplete entry ({size} bytes from line {line} on: a write cut short, by a power "
+        f"loss or a killed writer); {_entries(intact.count)} before it {'is' if intact.count == 1 else 'are'} intact; `ledger repair` cuts it off "
+        "and keeps a copy of it",
+        lineno=line,
+    )
+    return replace(intact, problems=(problem,))
+
+
+def _entries(count: int) -> str:
+    return f"the {count} entr{'y' if count == 1 else 'ies'}"
+
+
 def read_ledger(path: str | os.PathLike) -> Ledger:
-    """Read a ledger file under a shared lock, so that a write in progress is never half seen."""
+    """Read a ledger file under a shared lock, so that a write in progress is never half seen.
+
+    A reader changes nothing: when a killed writer left an unfinished batch (journal.py), only
+    the committed bytes are read, and the batch is reported as a problem until a writer or
+    `ledger repair` rolls it back."""
+    from . import journal
+
     with _open_locked(path, exclusive=False) as handle:
-        return parse_ledger(handle.read_all(), str(path))
+        data = handle.read_all()
+        found = journal.state(path, data)
+    if found is None:
+        return parse_ledger(data, str(path))
+    if isinstance(found, journal.Foreign):
+        ledger = parse_ledger(data, str(path))
+        return replace(ledger, problems=ledger.problems + (Problem("syntax", journal.foreign_message(path, found)),))
+    ledger = parse_ledger(data[: found.size], str(path))
+    problem = Problem(
+        "syntax",
+        f"an interrupted write (a record, reverse or import that was killed or failed) left {found.extra} bytes "
+        f"of an unfinished batch from line {ledger.line_count + 1} on; they are not part of the ledger "
+        "(see the journal beside it); `ledger repair` rolls them back, as the next record, reverse or import does",
+        lineno=ledger.line_count + 1,
+    )
+    return replace(ledger, problems=ledger.problems + (problem,))
 
 
 # --- files and locks -------------------------------------------------------------------------
@@ -245,6 +294,7 @@ class LockedFile:
     def __init__(self, fd: int, path: str) -> None:
         self.fd = fd
         self.path = path
+        self.content: bytes | None = None  # the bytes last read, which an append extends
 
     def read_all(self) -> bytes:
         size = os.fstat(self.fd).st_size
@@ -253,25 +303,36 @@ class LockedFile:
         while True:
             chunk = os.pread(self.fd, max(size - offset, 1 << 16), offset)
             if not chunk:
-                return b"".join(chunks)
+                self.content = b"".join(chunks)
+                return self.content
             chunks.append(chunk)
             offset += len(chunk)
 
     def append(self, data: bytes) -> None:
-        """Append `data` in one write() and fsync it: after a kill, all of it or none is there."""
-        end = os.lseek(self.fd, 0, os.SEEK_END)
-        written = os.write(self.fd, data)
-        if written != len(data):  # a full disk: take the torn tail back off
-            os.ftruncate(self.fd, end)
-            raise UserError(f"{self.path}: only {written} of {len(data)} bytes could be written; nothing was recorded")
-        os.fsync(self.fd)
+        """Append `data` after the bytes last read, through the rollback journal: after a kill
+        or a full disk, all of it or none of it is in the ledger."""
+        from . import journal
+
+        assert self.content is not None, "read the ledger before appending to it"
+        journal.append(self.fd, self.path, self.content, data)
+        self.content += data
+
+
+_OPENED: set[tuple[int, int]] = set()
+"""(device, inode) of every ledger this process has opened: output.py refuses to write over any
+of them, whichever command (or export format) is writing and whether or not it names the ledger."""
+
+
+def opened_ledgers() -> frozenset[tuple[int, int]]:
+    return frozenset(_OPENED)
 
 
 @contextmanager
 def _open_locked(path: str | os.PathLike, exclusive: bool) -> Iterator[LockedFile]:
     name = str(path)
     try:
-        fd = os.open(name, os.O_RDWR if exclusive else os.O_RDONLY)
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat below refuses it anyway.
+        fd = os.open(name, (os.O_RDWR if exclusive else os.O_RDONLY) | os.O_NONBLOCK)
     except FileNotFoundError:
         raise UserError(f"{name}: no such ledger file (create one with `ledger init`, or point --ledger at it)") from None
     except IsADirectoryError:
@@ -279,8 +340,14 @@ def _open_locked(path: str | os.PathLike, exclusive: bool) -> Iterator[LockedFil
     except OSError as error:
         raise UserError(f"{name}: cannot open the ledger: {error.strerror}") from None
     try:
-        if os.path.isdir(name):
+        status = os.fstat(fd)
+        mode = status.st_mode
+        if stat.S_ISDIR(mode):
             raise UserError(f"{name}: is a folder, not a ledger file")
+        if not stat.S_ISREG(mode):
+            raise UserError(f"{name}: is not a regular file (a device, a FIFO or a socket), so it cannot be a ledger")
+        os.set_blocking(fd, True)
+        _OPENED.add((status.st_dev, status.st_ino))
         fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
         yield LockedFile(fd, name)
     finally:
@@ -288,9 +355,21 @@ def _open_locked(path: str | os.PathLike, exclusive: bool) -> Iterator[LockedFil
 
 
 @contextmanager
-def open_for_append(path: str | os.PathLike) -> Iterator[LockedFile]:
-    """The ledger file under an exclusive lock, for one read-validate-append."""
+def open_for_append(path: str | os.PathLike, roll_back: bool = True) -> Iterator[LockedFile]:
+    """The ledger file under an exclusive lock, for one read-validate-append. An unfinished
+    batch a killed writer left is rolled back first (journal.py), unless the caller (repair)
+    does that itself."""
+    from . import journal
+
     with _open_locked(path, exclusive=True) as handle:
+        if not roll_back:
+            yield handle
+            return
+        try:
+            if os.path.lexists(journal.journal_path(path)):  # else there is nothing to read for
+                journal.roll_back(handle.fd, path, handle.read_all())
+        except OSError as error:
+            raise UserError(f"{path}: an interrupted write could not be rolled back: {error.strerror}; nothing was written") from None
         yield handle
 
 
@@ -305,9 +384,14 @@ def create_empty_ledger(path: str | os.PathLike, entries: bytes = b"") -> None:
         fd = os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     except FileExistsError:
         raise UserError(f"{path}: already exists; nothing was written") from None
+    from .durable import write_all
+
     try:
-        os.write(fd, LEDGER_HEADER.encode("utf-8") + entries)
+        write_all(fd, LEDGER_HEADER.encode("utf-8") + entries)
         os.fsync(fd)
-    finally:
+    except OSError as error:
         os.close(fd)
+        os.unlink(str(path))
+        raise UserError(f"{path}: cannot be written: {error.strerror}; nothing was written") from None
+    os.close(fd)
 

@@ -151,6 +151,10 @@ def _reference_parse(text: str) -> tuple[list[RawEntry], list[Problem]]:
         # "at end of document": the last line is where the reader gave up
         lineno = int(where.group(1)) if where else text.count("\n") + (0 if text.endswith("\n") else 1)
         return [], [Problem("syntax", f"not valid TOML: {error}; the file cannot be read until this is mended", lineno=lineno or None)]
+    except ValueError as error:  # an integer of thousands of digits: past Python's conversion limit
+        return [], [Problem("syntax", f"cannot be read: {error}", lineno=None)]
+    except RecursionError:  # thousands of nested arrays or tables
+        return [], [Problem("syntax", "cannot be read: values nested too deeply (thousands of arrays or tables inside each other)")]
     problems = [
         Problem("syntax", f"unexpected top-level key {key!r}: a ledger holds only [[entry]] tables")
         for key in document
@@ -161,7 +165,13 @@ def _reference_parse(text: str) -> tuple[list[RawEntry], list[Problem]]:
         problems.append(Problem("syntax", "'entry' is not an array of tables: write each entry as [[entry]]"))
         return [], problems
     # tomllib gives no positions; the n-th [[entry]] header line is the n-th entry's line.
-    header_lines = [text.count("\n", 0, m.start()) + 1 for m in _HEADER_LINE.finditer(text)]
+    # Counted as they come, from one header to the next: linear in the file's length.
+    header_lines = []
+    line, counted = 1, 0
+    for match in _HEADER_LINE.finditer(text):
+        line += text.count("\n", counted, match.start())
+        counted = match.start()
+        header_lines.append(line)
     if len(header_lines) != len(tables):
         header_lines = [0] * len(tables)
     return [RawEntry(lineno, table) for lineno, table in zip(header_lines, tables)], problems
@@ -173,6 +183,39 @@ def parse_ledger_text(text: str) -> tuple[list[RawEntry], list[Problem]]:
     if entries is not None:
         return entries, []
     return _reference_parse(text)
+
+
+# --- a torn tail ---------------------------------------------------------------------------------
+
+_HASH_LINE = re.compile(r'hash = "[0-9a-f]{64}"\n')
+
+
+def torn_tail_start(text: str) -> int | None:
+    """Where a torn final fragment begins (a character offset), or None when there is none.
+
+    The writer puts `hash` last in every entry it appends, so a write cut short (a power loss,
+    a killed older version of this tool) leaves, after the last complete `hash = "..."` line,
+    the beginning of an `[[entry]]` table and no hash line of its own. That, and only that, is
+    a torn tail; a hand edit anywhere else is not one. The caller decides whether the entries
+    before it are intact.
+    """
+    end = len(text)
+    while True:
+        found = text.rfind('hash = "', 0, end)
+        if found < 0:
+            start = _PREAMBLE.match(text).end()
+            break
+        if (found == 0 or text[found - 1] == "\n") and _HASH_LINE.match(text, found):
+            start = text.index("\n", found) + 1
+            break
+        end = found
+    fragment = text[start:].lstrip("\n")
+    if not fragment:
+        return None
+    header = "[[entry]]\n"
+    if fragment.startswith(header) or header.startswith(fragment):
+        return start
+    return None
 
 
 # --- writing -----------------------------------------------------------------------------------

@@ -273,7 +273,14 @@ def _construct(hint: Any, value: Any) -> Any:
     if origin in (Mapping, collections.abc.Mapping, dict):
         _key_hint, item_hint = get_args(hint)
         return {key: _construct(item_hint, item) for key, item in value.items()}
+    # A cheap guard, not a validation: data that never passed (a forged or stale cache marker)
+    # fails here with TypeError, and terms.py then validates it in full.
+    if (hint in _LEAVES and type(value) is not hint) or (origin is Literal and value not in get_args(hint)):
+        raise TypeError(f"{value!r} is not a {hint}")
     return value
+
+
+_LEAVES = (int, str, bool, datetime.date)
 
 
 @functools.cache

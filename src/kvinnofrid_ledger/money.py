@@ -37,7 +37,10 @@ def parse_kronor(text: str) -> int:
             f"amount {text!r} is not whole kronor: write digits, optionally grouped by spaces "
             "and followed by 'kr' (400000, 400 000, 400 000 kr, 400 000,00); no öre, sign or exponent"
         )
-    value = int(re.sub(r"[^0-9]", "", match["digits"]))
+    digits = re.sub(r"[^0-9]", "", match["digits"])
+    if len(digits) > 18:  # a billion billion kronor: a typing error; int() refuses 4 300 digits and more
+        raise AmountError(f"amount {text[:40]!r}{'...' if len(text) > 40 else ''} has {len(digits)} digits; no grant is that large")
+    value = int(digits)
     if value == 0:
         raise AmountError(f"amount {text!r} is zero; an entry moves at least 1 kr")
     return value

@@ -15,14 +15,9 @@ from dataclasses import dataclass, replace
 
 from .checks import INPUT_RULES, INTEGRITY_RULES, RULES_FOR_NEW_ENTRIES, TERMS_RULE, new_or_worse, run_checks
 from .errors import CHANGED, Reported, RuleBroken, UserError
-from .ledger import GENESIS, Ledger, build_record, entry_hash, entry_table, open_for_append
-from .ledger_index import read_with_index, save_index, stale
+from .ledger import GENESIS, Ledger, build_record, entry_hash, entry_table, open_for_append, parse_ledger
 from .ledger_text import RawEntry, entries_toml
 from .models import DISBURSEMENT, REVERSAL, TERMS_KIND, County, Entry, Problem, Terms, TermsPin
-
-
-INDEX_FROM = 1000
-"""Below this many entries a ledger is read whole in a few milliseconds: no index is kept."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +95,7 @@ def extended(ledger: Ledger, entries: list[Entry | TermsPin]) -> Ledger:
     money = tuple(entry for entry in entries if type(entry) is not TermsPin)
     return Ledger(
         ledger.path, ledger.raw + raw, ledger.entries + money, ledger.problems + tuple(problems),
-        ledger.line_count + lines, ledger.base_count, ledger.base_head, ledger.pins + pins,
+        ledger.line_count + lines, pins=ledger.pins + pins,
     )
 
 
@@ -140,9 +135,13 @@ def append_drafts(
     """
     step = progress or (lambda _message: None)
     step("reading the ledger")
-    with open_for_append(path) as handle:
+    with open_for_append(path, roll_back=not dry_run) as handle:  # a dry run changes nothing
         data = handle.read_all()
-        ledger = read_with_index(data, str(path))
+        if dry_run:
+            from .journal import committed
+
+            data = committed(path, data)
+        ledger = parse_ledger(data, str(path))
         step("checking the ledger")
         before = run_checks(ledger, terms)
         damaged = [problem for problem in before if problem.rule in INTEGRITY_RULES]
@@ -170,15 +169,7 @@ def append_drafts(
             step("writing")
             appended = entries_toml([raw.table for raw in after.raw[len(ledger.raw):]]).encode("utf-8")
             handle.append(appended)
-            _maybe_index(path, data + appended, after)
     return entries
-
-
-def _maybe_index(path, data: bytes, ledger: Ledger) -> None:
-    """Leave a verified index of a large ledger for the next writer (see ledger_index.py)."""
-    # the index holds money entries only: a ledger with terms entries is always read whole
-    if len(ledger.entries) >= INDEX_FROM and not ledger.pins and (ledger.base_count == 0 or stale(ledger)):
-        save_index(str(path), data, ledger.entries, ledger.line_count)
 
 
 def _describe(problem: Problem, first_id: int, entries: list[Entry], labels: list[tuple[str, int]] | None, suffix: str) -> Reported:
@@ -198,7 +189,7 @@ def _describe(problem: Problem, first_id: int, entries: list[Entry], labels: lis
 def reversal_draft(ledger: Ledger, target_id: int, reason: str, date: datetime.date | None) -> Draft:
     """A reversal that cancels entry `target_id` in full: same year, line, county or recipient,
     amount and reference; dated as the entry it cancels unless a date is given."""
-    _check_text("--reason", reason)
+    reason = _check_text("--reason", reason)
     if not reason.strip():
         raise UserError("--reason must say why the entry is reversed")
     target = next((entry for entry in ledger.entries if entry.id == target_id), None)
@@ -218,21 +209,36 @@ def reversal_draft(ledger: Ledger, target_id: int, reason: str, date: datetime.d
         line=target.line,
         amount=target.amount,
         reference=target.reference,
-        note=reason,
+        note=user_text(reason),
         county=target.county,
         recipient=target.recipient,
         reverses=target.id,
     )
 
 
-def _check_text(option: str, value: str | None) -> None:
-    """Text from the command line is stored as UTF-8: bytes that are not UTF-8 (which Python
-    hands over as lone surrogates) are refused here, before anything is hashed or written."""
-    if value is not None:
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise UserError(f"{option} is not valid UTF-8 text; check the terminal's or the script's encoding") from None
+def user_text(value: str | None) -> str | None:
+    """Text a user typed, as it is stored and hashed: in Unicode NFC, so that "Å" typed as one
+    code point or as A + combining ring is the same bytes in the ledger. Applied where drafts
+    are made from input (record, reverse, import), never to entries already recorded, whose
+    hashes cover the bytes they were recorded with."""
+    return None if value is None else unicodedata.normalize("NFC", value)
+
+
+def _check_text(option: str, value: str | None) -> str | None:
+    """Text from the command line is stored as UTF-8. Under a locale that is not UTF-8 (LC_ALL=C),
+    Python hands over the bytes of "Skåne" as lone surrogates: those bytes are read again as
+    UTF-8; bytes that are not UTF-8 at all are refused here, before anything is hashed or written."""
+    if value is None:
+        return None
+    try:
+        value.encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        pass
+    try:
+        return os.fsencode(value).decode("utf-8")
+    except UnicodeError:
+        raise UserError(f"{option} is not valid UTF-8 text; check the terminal's or the script's encoding") from None
 
 
 def iso_date(text: str) -> datetime.date | None:
@@ -323,8 +329,10 @@ def disbursement_draft(
     option that cannot be read is reported, each with its option as the problem's column."""
     from .money import AmountError, parse_kronor
 
-    for option, value in (("--line", line), ("--county", county), ("--recipient", recipient), ("--reference", reference), ("--note", note)):
+    line, county, recipient, reference, note = (
         _check_text(option, value)
+        for option, value in (("--line", line), ("--county", county), ("--recipient", recipient), ("--reference", reference), ("--note", note))
+    )
     problems = []
 
     def read(option: str, parse, *args):
@@ -345,10 +353,10 @@ def disbursement_draft(
         kind=kind,
         date=when,
         year=when.year if year is None else year,
-        line=line,
+        line=user_text(line),
         amount=kronor,
-        reference=reference.strip(),
-        note=note,
+        reference=user_text(reference.strip()),
+        note=user_text(note),
         county=code,
-        recipient=recipient.strip() if recipient is not None else None,
+        recipient=user_text(recipient.strip()) if recipient is not None else None,
     )

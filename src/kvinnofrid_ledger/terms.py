@@ -5,6 +5,7 @@ Every problem found is reported, each as one line naming the file and the key, i
 
 from __future__ import annotations
 
+import functools
 import os
 import tomllib
 from dataclasses import replace
@@ -18,6 +19,8 @@ from .models import TOTAL, AgreementFile, Amendment, CountiesFile, County, Terms
 
 AGREEMENT_FILE = "agreement.toml"
 COUNTIES_FILE = "counties.toml"
+BOOKS_FILE = "books.toml"
+"""The account plan of the books exports (books.py): beside the terms, but not part of them."""
 
 FOUND_DATA_DIR = "data-dir"
 """The terms were found where --data-dir (or $KVINNOFRID_LEDGER_DATA) points."""
@@ -66,8 +69,16 @@ def load_terms(data_dir: str | os.PathLike | None = None) -> Terms:
     agreement_bytes, raw_agreement = _read_toml(agreement_path)
     counties_bytes, raw_counties = _read_toml(counties_path)
     marker = _validated_marker(agreement_bytes, counties_bytes)
-    validated = marker is not None and marker.exists()
-    terms = terms_from_data(raw_agreement, raw_counties, str(agreement_path), str(counties_path), validated=validated)
+    validated = _marker_found(marker)
+    names = (str(agreement_path), str(counties_path))
+    if validated:
+        try:
+            return replace(terms_from_data(raw_agreement, raw_counties, *names, validated=True), found=found)
+        except TermsError:
+            pass  # a forged or stale marker: validate the files again, and say what is wrong
+        except Exception:  # noqa: BLE001 - data that never passed validation does not fit the models
+            pass
+    terms = terms_from_data(raw_agreement, raw_counties, *names, validated=False)
     if marker is not None and not validated:
         _leave_marker(marker)
     return replace(terms, found=found)
@@ -127,6 +138,16 @@ def terms_digest(raw_agreement: dict[str, Any], raw_counties: dict[str, Any]) ->
     return hashlib.sha256(canonical_json({"agreement": raw_agreement, "counties": raw_counties})).hexdigest()
 
 
+def _marker_found(marker: Path | None) -> bool:
+    """Whether the marker is there; a cache folder that cannot be read counts as no cache."""
+    if marker is None:
+        return False
+    try:
+        return marker.exists()
+    except OSError:
+        return False
+
+
 def cache_dir() -> Path | None:
     """$KVINNOFRID_LEDGER_CACHE ("off" for none), else $XDG_CACHE_HOME or ~/.cache, /kvinnofrid-ledger."""
     configured = os.environ.get(CACHE_ENV)
@@ -145,10 +166,31 @@ def _validated_marker(agreement: bytes, counties: bytes) -> Path | None:
     from . import __version__
 
     digest = hashlib.sha256()
-    for part in (__version__.encode(), agreement, counties):  # each length-prefixed: no two splits collide
+    for part in (__version__.encode(), _validator_digest(), agreement, counties):  # each length-prefixed: no two splits collide
         digest.update(b"%d:" % len(part) + part)
     digest = digest.hexdigest()
     return folder / f"terms-validated-{digest}"
+
+
+VALIDATORS = ("models.py", "validation.py", "terms.py", "allocation.py")
+"""The source files whose code decides whether terms are valid: an edit to any of them (an
+installed copy patched in place, a checkout between versions) is a new key, so the files are
+validated again by the code as it now is."""
+
+
+@functools.cache
+def _validator_digest() -> bytes:
+    import hashlib
+
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for name in VALIDATORS:
+        try:
+            source = (here / name).read_bytes()
+        except OSError:
+            source = b"missing"
+        digest.update(b"%d:" % len(source) + source)
+    return digest.hexdigest().encode()
 
 
 def _leave_marker(marker: Path) -> None:
@@ -217,6 +259,10 @@ def _read_toml(path: Path) -> tuple[bytes, dict[str, Any]]:
         raise TermsError([f"{path}: not UTF-8 text (byte {error.start})"]) from None
     except tomllib.TOMLDecodeError as error:
         raise TermsError([f"{path}: not valid TOML: {error}"]) from None
+    except ValueError as error:  # an integer of thousands of digits: past Python's conversion limit
+        raise TermsError([f"{path}: cannot be read: {error}"]) from None
+    except RecursionError:
+        raise TermsError([f"{path}: cannot be read: values nested too deeply (thousands of arrays or tables inside each other)"]) from None
 
 
 # --- whole-file rules that one field alone cannot show ------------------------------------

@@ -6,11 +6,6 @@ on the way in, so that an export can be re-imported without losing or changing a
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
-
-from .errors import UserError
 from .reports import CSV_FIELDS, TERMS_COLUMNS, ExportedEntry, ExportedPin
 
 TEXT_COLUMNS = frozenset({"kind", "line", "county", "recipient", "reference", "note", "hash", *TERMS_COLUMNS})
@@ -59,24 +54,6 @@ def export_toml(entries) -> str:
     return serialize_entries(sorted(entries, key=lambda entry: entry.lineno)).decode("utf-8").lstrip("\n")
 
 
-def write_atomically(path: str | os.PathLike, text: str | bytes) -> None:
-    """Write `text` (UTF-8) or bytes to a temporary file beside `path`, fsync it, then rename it into
-    place: a reader sees the old file or the whole new one, never half of it."""
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    try:
-        fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    except OSError as error:
-        raise UserError(f"{target}: cannot write there: {error.strerror}") from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(text.encode("utf-8") if isinstance(text, str) else text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, target)
-    except OSError as error:
-        os.unlink(temporary)
-        raise UserError(f"{target}: cannot write there: {error.strerror}") from None
-    except BaseException:
-        os.unlink(temporary)
-        raise
+# Every --output goes through output.write_atomically (the guard against replacing the ledger,
+# a folder or a device lives there); re-exported here, where the exports always found it.
+from .output import write_atomically  # noqa: E402,F401
