@@ -334,7 +334,7 @@ def init(
 ) -> None:
     """Write agreement.toml, counties.toml and ledger.toml into DIRECTORY; entry 1 of the ledger pins the terms.
 
-    Refuses to overwrite anything: if any of the three files exists, nothing is written.
+    Refuses to overwrite anything: if any of its four files exists, nothing is written.
     """
     from .init import init_folder
     from .record import parse_date

@@ -29,7 +29,7 @@ def init_folder(
     `empty`, the ledger has no entry at all, to import another ledger's export into.
 
     The source terms are validated first, and nothing is written if any target file exists.
-    All three files or none: each is written whole to a temporary name in the folder and
+    All four files or none: each is written whole to a temporary name in the folder and
     fsync'd, and only then linked to its name (a link, unlike a rename, refuses to replace a file
     that appeared meanwhile). On any failure (a full disk, say) every file and folder this run
     made is removed again, so that init can simply be run again.
