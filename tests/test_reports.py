@@ -299,7 +299,7 @@ def test_a_failing_check_validates_too(ledger):
 
 def test_schema_without_a_name_gives_all_and_a_wrong_name_is_exit_2():
     everything = run("schema").json()
-    assert sorted(everything) == ["allocate", "check", "export", "import", "record", "status", "terms-history"]
+    assert sorted(everything) == ["allocate", "amend", "check", "export", "import", "record", "status", "terms", "terms-history"]
     assert_one_line_error(run("schema", "ledger"), 2)
     bad = dict(run("allocate", "2019", "--format", "json").json(), total="9000000")
     with pytest.raises(jsonschema.ValidationError):

@@ -17,18 +17,7 @@ import typer
 from typer.core import TyperGroup
 
 from .errors import UserError
-
-
-class Format(str, enum.Enum):
-    """Every output format a command may offer; each command accepts a subset (see _formats).
-    Defined here rather than in render.py, so that `--help` need not import the renderers."""
-
-    table = "table"
-    text = "text"
-    json = "json"
-    csv = "csv"
-    toml = "toml"
-    xlsx = "xlsx"
+from .formats import SCHEMA_NAMES, emit, formats_for, message, refuse_a_terminal, write
 
 # typer re-exports click's BadParameter but not its base class; find the base by name so that
 # this works whether typer vendors click or depends on it.
@@ -182,45 +171,30 @@ def _terms(data_dir: Optional[Path], ledger: Optional[Path]):
     return load_terms_for(data_dir, ledger)
 
 
+def _in_period(terms, year: Optional[int]) -> None:
+    if year is not None and year not in terms.years:
+        raise UserError(f"year {year} is outside the agreement's period {terms.period_text}")
+
+
 def _warn_unpinned(book) -> None:
-    if not book.pins and not book.problems:
-        _message(
-            f"warning: {book.path}: the ledger pins no terms (it has no terms entry), "
-            "so nothing in it says which terms it is kept under; pin the terms in force with `ledger amend --source TEXT`"
-        )
+    from .views import unpinned_warning
+
+    warning = unpinned_warning(book)
+    if warning:
+        message(warning)
 
 
-def _formats(*names: str) -> type[enum.Enum]:
-    """The --format choices of one command, as the Enum typer needs for its help and checks."""
-    return enum.Enum("Format_" + "_".join(names), {name: name for name in names}, type=str)
-
-
-TableJsonCsv = _formats("table", "json", "csv")
-TableJson = _formats("table", "json")
-TextJson = _formats("text", "json")
-CsvJsonToml = _formats("csv", "json", "toml")
-ExportFormat = _formats("csv", "json", "toml", "xlsx", "sie", "hledger", "beancount")
-TextOrJson = Annotated[TextJson, typer.Option("--format", "-f", help="Output format.")]
-
-
-def _fmt(choice: enum.Enum) -> Format:
-    return Format(choice.value)
-
-
-def _print(text: str) -> None:
-    """Data to stdout: exact for a file or a pipe; on a terminal, user text cannot act on it."""
-    if sys.stdout.isatty():
-        from .render import safe_document
-
-        text = safe_document(text)
-    sys.stdout.write(text)
-
-
-def _message(text: str) -> None:
-    """A message (not data) to stderr, with any user text in it made inert."""
-    from .render import safe_text
-
-    print(safe_text(text), file=sys.stderr)
+# Each command's --format choices are the formats registered for its report (formats.RENDERERS).
+AllocateFormat = formats_for("allocate")
+TermsFormat = formats_for("terms")
+RecordFormat = formats_for("record")
+ImportFormat = formats_for("import")
+AmendFormat = formats_for("amend")
+CheckFormat = formats_for("check")
+ListFormat = formats_for("list")
+StatusFormat = formats_for("status")
+ExportFormat = formats_for("export")
+_FORMAT_HELP = "Output format."
 
 
 @contextlib.contextmanager
@@ -238,14 +212,8 @@ def _problems_as_json(enabled: bool):
             rule = "input" if error.exit_status == 2 else "rule"
             problems = error.problems or tuple(Reported(None, None, rule, line, line) for line in error.lines)
             fields = [{"line": p.line, "column": p.column, "rule": p.rule, "message": p.message} for p in problems]
-            _print(json.dumps({"ok": False, "problems": fields}, ensure_ascii=False) + "\n")
+            write(json.dumps({"ok": False, "problems": fields}, ensure_ascii=False) + "\n")
         raise
-
-
-def _print_tables(tables: list) -> None:
-    from .render import print_tables
-
-    print_tables(tables)
 
 
 # --- allocate ---------------------------------------------------------------------------------
@@ -254,28 +222,18 @@ def _print_tables(tables: list) -> None:
 @app.command()
 def allocate(
     year: Annotated[Optional[int], typer.Argument(help="A budget year of the agreement [default: every year of the period].", show_default=False)] = None,
-    format: Annotated[TableJsonCsv, typer.Option("--format", "-f", help="Output format.")] = TableJsonCsv.table,
+    format: Annotated[AllocateFormat, typer.Option("--format", "-f", help=_FORMAT_HELP)] = AllocateFormat.table,
     data_dir: DataDir = None,
     ledger: LedgerFile = DEFAULT_LEDGER,
 ) -> None:
     """What each county's regional support structure (RSS) is allotted."""
-    fmt = _fmt(format)
-    from . import views
     from .allocation import allocate as allocate_year
     from .allocation import allocate_period
 
     terms = _terms(data_dir, ledger)
-    if year is not None and year not in terms.years:
-        raise UserError(f"year {year} is outside the agreement's period {terms.period_text}")
+    _in_period(terms, year)
     report = allocate_period(terms) if year is None else allocate_year(terms, year)
-    if fmt is Format.json:
-        from .render import dumps_json
-
-        _print(dumps_json(report))
-    elif fmt is Format.csv:
-        _print(views.allocation_csv(report.years if year is None else (report,)))
-    else:
-        _print_tables(views.allocation_tables(report, terms))
+    emit("allocate", report, format, terms=terms)
 
 
 # --- terms ------------------------------------------------------------------------------------
@@ -283,42 +241,31 @@ def allocate(
 
 @app.command("terms")
 def terms_command(
-    format: Annotated[TableJson, typer.Option("--format", "-f", help="Output format.")] = TableJson.table,
+    format: Annotated[TermsFormat, typer.Option("--format", "-f", help=_FORMAT_HELP)] = TermsFormat.table,
     history: Annotated[bool, typer.Option("--history", help="List the terms entries pinned in the ledger instead.")] = False,
     data_dir: DataDir = None,
     ledger: LedgerFile = DEFAULT_LEDGER,
 ) -> None:
     """The terms in force, where they were found and their digest: period, ceilings, pots, lines, allocation rule, amendments."""
-    fmt = _fmt(format)
-    from . import views
+    from .reports import terms_report
 
     terms = _terms(data_dir, ledger)
     if history:
-        _terms_history(ledger, terms, fmt)
-    elif fmt is Format.json:
-        from .render import dumps_json
-
-        _print(dumps_json(views.terms_json(terms)))
+        _terms_history(ledger, terms, format)
     else:
-        _print_tables(views.terms_tables(terms))
+        emit("terms", terms_report(terms), format, terms=terms)
 
 
-def _terms_history(ledger: Path, terms, fmt: Format) -> None:
-    from . import views
+def _terms_history(ledger: Path, terms, format) -> None:
     from .errors import RuleBroken
     from .ledger import read_ledger
+    from .reports import TermsHistory, exported_pins
 
     book = read_ledger(ledger)
     if book.problems:
         raise RuleBroken(f"{ledger}: the ledger cannot be read whole ({book.problems[0].message}); see `ledger check`")
-    if fmt is Format.json:
-        from .render import dumps_json
-        from .reports import TermsHistory, exported_pins
-
-        _print(dumps_json(TermsHistory(ledger=str(ledger), in_force=terms.digest, terms=exported_pins(book.pins))))
-    else:
-        _print_tables([views.pins_table(book.pins, terms)])
-        _warn_unpinned(book)
+    report = TermsHistory(ledger=str(ledger), in_force=terms.digest, terms=exported_pins(book.pins))
+    emit("terms-history", report, format, terms=terms, book=book)
 
 
 # --- init -------------------------------------------------------------------------------------
@@ -342,10 +289,10 @@ def init(
     when = parse_date(date) if date is not None else None
     written = init_folder(directory, data_dir, date=when, source_text=source, empty=empty)
     for path in written:
-        _message(f"wrote {path}")
+        message(f"wrote {path}")
     ledger_file = written[-1]
     if directory.resolve() != Path.cwd().resolve():
-        _message(f"the terms beside the ledger are in force for it; use it with --ledger {ledger_file} (or export KVINNOFRID_LEDGER_FILE={ledger_file.resolve()})")
+        message(f"the terms beside the ledger are in force for it; use it with --ledger {ledger_file} (or export KVINNOFRID_LEDGER_FILE={ledger_file.resolve()})")
 
 
 # --- the ledger -------------------------------------------------------------------------------
@@ -359,41 +306,18 @@ class RecordKind(str, enum.Enum):
     reversal = "reversal"  # accepted only to say that `ledger reverse` makes one
 
 
-def _report_appended(entries: list, fmt: Format, dry_run: bool) -> None:
+def _report_appended(entries: list, format, dry_run: bool) -> None:
+    from .outcomes import Recorded
+
     entry = entries[-1]
-    if fmt is Format.json:
-        import json
+    done = "nothing was written (dry run)" if dry_run else f"entry {entry.id} was recorded"
+    emit("record", Recorded(id=entry.id, hash=entry.hash, recorded=not dry_run), format, done=done)
+    _say_dry_run(dry_run)
 
-        text = json.dumps({"id": entry.id, "hash": entry.hash, "recorded": not dry_run}) + "\n"
-    else:
-        verb = "would record" if dry_run else "recorded"
-        text = f"{verb} entry {entry.id}: hash {entry.hash}\n"
-    _confirm(text, "nothing was written (dry run)" if dry_run else f"entry {entry.id} was recorded")
+
+def _say_dry_run(dry_run: bool) -> None:
     if dry_run:
-        _message("dry run: nothing was written")
-
-
-def _confirm(text: str, done: str) -> None:
-    """The confirmation of what a writer has already done. The exit status tells the truth about
-    the ledger: once entries are durably written it is 0, also when stdout is closed or its reader
-    has gone (`ledger record ... | false`); a warning on stderr then says what happened."""
-    import os
-
-    try:
-        if sys.stdout is None:
-            raise OSError("stdout is closed")
-        _print(text)
-        sys.stdout.flush()
-    except (OSError, ValueError) as error:
-        if sys.stdout is not None:
-            try:  # what is still buffered goes nowhere, instead of failing again at exit
-                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            except (OSError, ValueError):
-                sys.stdout = None
-        try:
-            _message(f"warning: {done}, but the confirmation could not be written to stdout ({getattr(error, 'strerror', None) or error})")
-        except (OSError, ValueError, AttributeError):
-            pass  # stderr is gone too: the exit status alone tells
+        message("dry run: nothing was written")
 
 
 @app.command()
@@ -408,7 +332,7 @@ def record(
     note: Annotated[str, typer.Option("--note", help="Free text.")] = "",
     kind: Annotated[RecordKind, typer.Option("--kind", "-k", help="A payment out, or money paid back (a reversal is made by `ledger reverse`).")] = RecordKind.disbursement,
     dry_run: DryRun = False,
-    format: TextOrJson = TextJson.text,
+    format: Annotated[RecordFormat, typer.Option("--format", "-f", help=_FORMAT_HELP)] = RecordFormat.text,
     ledger: LedgerFile = DEFAULT_LEDGER,
     data_dir: DataDir = None,
 ) -> None:
@@ -418,14 +342,14 @@ def record(
     if kind is RecordKind.reversal:
         raise UserError("--kind reversal: a reversal cancels an entry in full; make it with `ledger reverse ID --reason TEXT`")
 
-    with _problems_as_json(_fmt(format) is Format.json):
+    with _problems_as_json(format.value == "json"):
         terms = _terms(data_dir, ledger)
         draft = disbursement_draft(
             terms, date=date, line=line, amount=amount, county=county, recipient=recipient,
             year=year, reference=reference, note=note, kind=kind.value,
         )
         entries = append_drafts(ledger, terms, lambda _ledger: [draft], dry_run=dry_run)
-    _report_appended(entries, _fmt(format), dry_run)
+    _report_appended(entries, format, dry_run)
 
 
 @app.command()
@@ -434,23 +358,23 @@ def reverse(
     reason: Annotated[str, typer.Option("--reason", help="Why it is reversed (kept as the reversal's note).", show_default=False)],
     date: Annotated[Optional[str], typer.Option("--date", "-d", help="Date of the reversal [default: the reversed entry's date].", show_default=False)] = None,
     dry_run: DryRun = False,
-    format: TextOrJson = TextJson.text,
+    format: Annotated[RecordFormat, typer.Option("--format", "-f", help=_FORMAT_HELP)] = RecordFormat.text,
     ledger: LedgerFile = DEFAULT_LEDGER,
     data_dir: DataDir = None,
 ) -> None:
     """Append a reversal that cancels entry ID in full (the only way to correct an entry)."""
     from .record import append_drafts, parse_date, reversal_draft
 
-    with _problems_as_json(_fmt(format) is Format.json):
+    with _problems_as_json(format.value == "json"):
         terms = _terms(data_dir, ledger)
         when = parse_date(date) if date is not None else None
         entries = append_drafts(ledger, terms, lambda current: [reversal_draft(current, entry_id, reason, when)], dry_run=dry_run)
-    _report_appended(entries, _fmt(format), dry_run)
+    _report_appended(entries, format, dry_run)
 
 
 @app.command()
 def check(
-    format: TextOrJson = TextJson.text,
+    format: Annotated[CheckFormat, typer.Option("--format", "-f", help=_FORMAT_HELP)] = CheckFormat.text,
     expect_head: Annotated[Optional[str], typer.Option("--expect-head", help="Also fail unless the entry with this hash is still in the ledger.", show_default=False)] = None,
     ledger: LedgerFile = DEFAULT_LEDGER,
     data_dir: DataDir = None,
@@ -460,10 +384,8 @@ def check(
     Exit 0 when clean, 1 when anything is wrong, 2 when it cannot run.
     """
     from .checks import check_head, run_checks
-    from .ledger import read_ledger
-    from .reports import terms_used
-
-    from .ledger import is_hash
+    from .ledger import is_hash, read_ledger
+    from .reports import check_report
 
     if expect_head is not None and not is_hash(expect_head.lower()):
         raise UserError(f"--expect-head {expect_head!r} is not a SHA-256 hash (64 hexadecimal digits, as `ledger check` prints)")
@@ -472,15 +394,7 @@ def check(
     problems = run_checks(book, terms)
     if expect_head is not None:
         problems += check_head(book, expect_head.lower())
-    if _fmt(format) is Format.json:
-        from .render import dumps_json
-        from .reports import check_report
-
-        _print(dumps_json(check_report(book, problems, terms)))
-    else:
-        from . import views
-
-        _print(views.check_text(book, problems, terms_used(terms, book)))
+    emit("check", check_report(book, problems, terms), format, book=book, problems=problems)
     _warn_unpinned(book)
     if problems:
         raise typer.Exit(1)
@@ -491,17 +405,16 @@ def list_entries(
     year: Annotated[Optional[int], typer.Option("--year", "-y", help="Only this budget year.", show_default=False)] = None,
     county: Annotated[Optional[str], typer.Option("--county", "-c", help="Only this county (code or name).", show_default=False)] = None,
     line: Annotated[Optional[str], typer.Option("--line", help="Only this budget line.", show_default=False)] = None,
-    format: Annotated[TableJson, typer.Option("--format", "-f", help="Output format.")] = TableJson.table,
+    format: Annotated[ListFormat, typer.Option("--format", "-f", help=_FORMAT_HELP)] = ListFormat.table,
     ledger: LedgerFile = DEFAULT_LEDGER,
     data_dir: DataDir = None,
 ) -> None:
     """The entries as a register, oldest first; amounts signed by their effect."""
     from .record import resolve_county, resolve_line
-    from .reports import exported_entries, exported_pins
+    from .reports import ExportDocument, exported_entries, exported_pins
 
     terms = _terms(data_dir, ledger)
-    if year is not None and year not in terms.years:
-        raise UserError(f"year {year} is outside the agreement's period {terms.period_text}")
+    _in_period(terms, year)
     chosen = resolve_county(terms, county) if county is not None else None
     code = chosen.code if chosen is not None else None
     line = resolve_line(terms, line) if line is not None else None
@@ -511,16 +424,10 @@ def list_entries(
         for row in exported_entries(book.entries, year)
         if (code is None or row["county"] == code) and (line is None or row["line"] == line)
     ]
-    if _fmt(format) is Format.json:
-        from .render import dumps_json
-
-        _print(dumps_json({"entries": rows, "terms": exported_pins(book.pins)}))
-    else:
-        from . import views
-
-        filters = [f"budget year {year}" if year is not None else "", f"county {code} {chosen.name}" if chosen else "", f"line {line}" if line else ""]
-        filtered_by = ", ".join(f for f in filters if f)
-        _print_tables([views.register_table(rows, terms, book.pins, f"of {filtered_by}" if filtered_by else "")])
+    filters = [f"budget year {year}" if year is not None else "", f"county {code} {chosen.name}" if chosen else "", f"line {line}" if line else ""]
+    filtered_by = ", ".join(f for f in filters if f)
+    report = ExportDocument(entries=rows, terms=exported_pins(book.pins))
+    emit("list", report, format, terms=terms, pins=book.pins, filtered_by=f"of {filtered_by}" if filtered_by else "")
     if book.problems:  # entries could not all be read: the register shown is incomplete
         raise typer.Exit(1)
 
@@ -537,7 +444,7 @@ def _checked(ledger_path: Path, terms, what: str = "the figures below are of the
     book = read_ledger(ledger_path)
     problems = run_checks(book, terms)
     if problems and warn:
-        _message(f"warning: {_failing(ledger_path, book, len(problems))}; {what}")
+        message(f"warning: {_failing(ledger_path, book, len(problems))}; {what}")
     if unpinned:
         _warn_unpinned(book)
     return book, not problems
@@ -556,35 +463,24 @@ def _failing(ledger_path: Path, book, count: int | None = None) -> str:
 @app.command()
 def status(
     year: Annotated[Optional[int], typer.Argument(help="A budget year [default: every year, and the period].", show_default=False)] = None,
-    format: Annotated[TableJsonCsv, typer.Option("--format", "-f", help="Output format.")] = TableJsonCsv.table,
+    format: Annotated[StatusFormat, typer.Option("--format", "-f", help=_FORMAT_HELP)] = StatusFormat.table,
     ledger: LedgerFile = DEFAULT_LEDGER,
     data_dir: DataDir = None,
 ) -> None:
     """Budget versus actual: each pot and county's allocation, disbursed (net), remaining, % used."""
-    from . import views
     from .reports import period_status
     from .reports import status as year_status
 
     terms = _terms(data_dir, ledger)
-    if year is not None and year not in terms.years:
-        raise UserError(f"year {year} is outside the agreement's period {terms.period_text}")
+    _in_period(terms, year)
     book, ok = _checked(ledger, terms)
     report = period_status(book, terms, ok) if year is None else year_status(book, terms, year, ok)
-    fmt = _fmt(format)
-    if fmt is Format.json:
-        from .render import dumps_json
-
-        _print(dumps_json(report))
-    elif fmt is Format.csv:
-        _print(views.status_csv(report.years if year is None else (report,)))
-    else:
-        _print("".join(line + "\n" for line in views.terms_lines(report.terms)))
-        _print_tables(views.status_tables(report, terms))
+    emit("status", report, format, terms=terms)
     if book.problems:  # entries could not all be read: the figures shown are incomplete
         raise typer.Exit(1)
 
 
-Lang = _formats("sv", "en")
+Lang = enum.Enum("Lang", {"sv": "sv", "en": "en"}, type=str)
 
 
 @app.command()
@@ -597,26 +493,17 @@ def report(
 ) -> None:
     """A self-contained HTML audit report: pots, counties, lines, the register and the check verdict."""
     from .checks import run_checks
-    from .html_report import build_audit_report, render_html
+    from .html_report import build_audit_report
     from .ledger import read_ledger
 
-    if output is None and sys.stdout.isatty():
-        raise UserError("the report is an HTML file: give --output FILE.html, or redirect stdout to a file")
+    refuse_a_terminal("report", "html", output)
     terms = _terms(data_dir, ledger)
-    if year is not None and year not in terms.years:
-        raise UserError(f"year {year} is outside the agreement's period {terms.period_text}")
+    _in_period(terms, year)
     book = read_ledger(ledger)
     problems = run_checks(book, terms)
     if problems:
-        _message(f"warning: {ledger} fails `ledger check` ({len(problems)} problem{'s' if len(problems) > 1 else ''}); the report says so at its top")
-    html = render_html(build_audit_report(book, terms, problems, year, lang.value))
-    if output is None:
-        sys.stdout.write(html)
-    else:
-        from .output import write_atomically
-
-        write_atomically(output, html, ledger=ledger)
-        _message(f"wrote {output}")
+        message(f"warning: {ledger} fails `ledger check` ({len(problems)} problem{'s' if len(problems) > 1 else ''}); the report says so at its top")
+    emit("report", build_audit_report(book, terms, problems, year, lang.value), "html", output, ledger=ledger)
 
 
 @app.command()
@@ -635,93 +522,21 @@ def export(
     A ledger that fails `ledger check` is not exported (exit 1) unless --allow-damaged is given.
     """
     from .errors import RuleBroken
+    from .exports import LedgerExport
 
-    book, ok = _checked(ledger, _terms(data_dir, ledger), "the export holds the entries as read", warn=allow_damaged, unpinned=False)
+    terms = _terms(data_dir, ledger)
+    book, ok = _checked(ledger, terms, "the export holds the entries as read", warn=allow_damaged, unpinned=False)
     if not ok and not allow_damaged:
         raise RuleBroken(f"{_failing(ledger, book)}; nothing is exported (--allow-damaged exports the entries as read)")
-    if format.value in ("sie", "hledger", "beancount"):
-        return _export_books(book, format.value, year, output, data_dir, ledger)
-    fmt = _fmt(format)
-    if excel and fmt is not Format.csv:
+    if excel and format.value != "csv":
         raise UserError("--excel is a form of CSV; use it with --format csv (an .xlsx needs no such option)")
-    if fmt is Format.xlsx and output is None and sys.stdout.isatty():
-        raise UserError("--format xlsx writes a binary workbook: give --output FILE.xlsx (or send it to a pipe)")
-    if fmt is Format.toml:
-        from .transfer import export_toml
+    refuse_a_terminal("export", format, output, year)
 
-        entries = [entry for entry in book.entries if year is None or entry.year == year]
-        text = export_toml(entries + list(book.pins))
-    elif fmt is Format.json:
-        from .render import dumps_json
-        from .reports import exported_entries, exported_pins
+    def terms_of_the_year():
+        _in_period(terms, year)
+        return terms
 
-        text = dumps_json({"entries": exported_entries(book.entries, year), "terms": exported_pins(book.pins)})
-    else:
-        from .reports import exported_rows
-        from .transfer import export_csv
-
-        rows = exported_rows(book, year)
-        text = _workbook(book, rows, year, data_dir, ledger) if fmt is Format.xlsx else export_csv(rows, excel=excel)
-    if output is None and isinstance(text, bytes):
-        sys.stdout.buffer.write(text)
-        sys.stdout.flush()
-    elif output is None:
-        _print(text)
-    else:
-        from .output import write_atomically
-
-        write_atomically(output, text, ledger=ledger)
-        _message(f"wrote {output}")
-
-
-def _export_books(book, format: str, year: Optional[int], output: Optional[Path], data_dir: Optional[Path], ledger: Path) -> None:
-    """The books' formats: SIE 4I (code page 437 bytes), hledger and beancount journals (UTF-8)."""
-    from .models import KINDS
-    from .output import write_atomically
-
-    terms = _terms(data_dir, ledger)
-    if year is not None and year not in terms.years:
-        raise UserError(f"year {year} is outside the agreement's period {terms.period_text}")
-    entries = [entry for entry in book.entries if entry.kind in KINDS and (year is None or entry.year == year)]
-    if format == "sie":
-        import datetime
-
-        from .books import export_sie, load_books
-
-        if output is None and sys.stdout.isatty():
-            raise UserError(f"--format sie writes code page 437 bytes for an accounting program, not text for a terminal; give --output FILE (e.g. kvinnofrid-{year or 'all'}.si) or pipe it")
-        data = export_sie(entries, book.entries, terms, load_books(terms, Path(terms.sources[0]).parent), year, datetime.date.today(), book.head)
-        dated = sorted({entry.date.year for entry in entries})
-        if len(dated) > 1:
-            _message(f"note: the vouchers are dated (by payment date) in {dated[0]}–{dated[-1]}; #RAR declares each of those years")
-        if output is None:
-            sys.stdout.buffer.write(data)
-            sys.stdout.flush()
-            return
-    else:
-        from . import journals
-
-        writer = journals.export_hledger if format == "hledger" else journals.export_beancount
-        text = writer(entries, book.entries, terms, year, book.head)
-        if output is None:
-            _print(text)
-            return
-        data = text.encode("utf-8")
-    write_atomically(output, data, ledger=ledger)
-    _message(f"wrote {output}")
-
-
-def _workbook(book, rows: list, year: int | None, data_dir, ledger: Path) -> bytes:
-    """The .xlsx export: the entries, and budget versus actual for the year (or every year)."""
-    from .checks import run_checks
-    from .reports import period_status
-    from .xlsx import workbook
-
-    terms = _terms(data_dir, ledger)
-    if year is not None and year not in terms.years:
-        raise UserError(f"year {year} is outside the agreement's period {terms.period_text}")
-    report = period_status(book, terms, not run_checks(book, terms))
-    return workbook(rows, tuple(y for y in report.years if year is None or y.year == year))
+    emit("export", LedgerExport(book, year, terms_of_the_year), format, output, ledger=ledger, excel=excel, year=year)
 
 
 @app.command("import")
@@ -729,7 +544,7 @@ def import_entries(
     file: Annotated[Path, typer.Argument(help="A CSV (comma, semicolon or tab; UTF-8) or an .xlsx with the columns of `ledger export`.", show_default=False, dir_okay=False)],
     dry_run: DryRun = False,
     accept_changes: Annotated[bool, typer.Option("--accept-changes", help="Import rows that no longer match the hash they were exported with, as they now are.")] = False,
-    format: TextOrJson = TextJson.text,
+    format: Annotated[ImportFormat, typer.Option("--format", "-f", help=_FORMAT_HELP)] = ImportFormat.text,
     ledger: LedgerFile = DEFAULT_LEDGER,
     data_dir: DataDir = None,
 ) -> None:
@@ -741,32 +556,25 @@ def import_entries(
     `reverses` names ids in this ledger.
     """
     from .importing import import_file
+    from .outcomes import ImportDone
     from .render import progress_steps
 
-    with _problems_as_json(_fmt(format) is Format.json):
+    with _problems_as_json(format.value == "json"):
         terms = _terms(data_dir, ledger)
         with progress_steps(total=6) as step:
             imported = import_file(ledger, terms, file, dry_run=dry_run, accept_changes=accept_changes, progress=step)
     for note in imported.notes:
-        _message(f"note: {note}")
+        message(f"note: {note}")
     entries = imported.entries
-    if _fmt(format) is Format.json:
-        import json
-
-        text = json.dumps({
-            "imported": len(entries),
-            "first_id": entries[0].id if entries else None,
-            "last_id": entries[-1].id if entries else None,
-            "head": entries[-1].hash if entries else None,
-            "recorded": not dry_run,
-        }) + "\n"
-    else:
-        verb = "would import" if dry_run else "imported"
-        ids = f" (ids {entries[0].id}–{entries[-1].id}); head {entries[-1].hash}" if entries else ""
-        text = f"{verb} {len(entries)} entr{'y' if len(entries) == 1 else 'ies'}{ids}\n"
-    _confirm(text, "nothing was written (dry run)" if dry_run else f"{len(entries)} entries were imported")
-    if dry_run:
-        _message("dry run: nothing was written")
+    report = ImportDone(
+        imported=len(entries),
+        first_id=entries[0].id if entries else None,
+        last_id=entries[-1].id if entries else None,
+        head=entries[-1].hash if entries else None,
+        recorded=not dry_run,
+    )
+    emit("import", report, format, done="nothing was written (dry run)" if dry_run else f"{len(entries)} entries were imported")
+    _say_dry_run(dry_run)
 
 
 @app.command()
@@ -774,7 +582,7 @@ def amend(
     source: Annotated[Optional[str], typer.Option("--source", help="The government decision or SKR page the new terms come from (required).", show_default=False)] = None,
     date: Annotated[Optional[str], typer.Option("--date", "-d", help="Date of the amendment, YYYY-MM-DD [default: today].", show_default=False)] = None,
     dry_run: DryRun = False,
-    format: TextOrJson = TextJson.text,
+    format: Annotated[AmendFormat, typer.Option("--format", "-f", help=_FORMAT_HELP)] = AmendFormat.text,
     ledger: LedgerFile = DEFAULT_LEDGER,
     data_dir: DataDir = None,
 ) -> None:
@@ -784,6 +592,7 @@ def amend(
     any entry would break a rule; exit 2 without --source, with terms that do not validate, or
     when the terms are the ones already pinned. Also pins the terms of a ledger that pins none.
     """
+    from .outcomes import Pinned
     from .pins import amend_terms
     from .record import parse_date
 
@@ -792,14 +601,8 @@ def amend(
     when = parse_date(date) if date is not None else None
     terms = _terms(data_dir, ledger)
     pin = amend_terms(ledger, terms, source, when, dry_run=dry_run)
-    if _fmt(format) is Format.json:
-        import json
-
-        _print(json.dumps({"id": pin.id, "hash": pin.hash, "digest": pin.digest, "recorded": not dry_run}) + "\n")
-    else:
-        _print(f"{'would pin' if dry_run else 'pinned'} the terms as entry {pin.id}: digest {pin.digest}; hash {pin.hash}\n")
-    if dry_run:
-        _message("dry run: nothing was written")
+    emit("amend", Pinned(id=pin.id, hash=pin.hash, digest=pin.digest, recorded=not dry_run), format)
+    _say_dry_run(dry_run)
 
 
 @app.command()
@@ -818,38 +621,30 @@ def repair(
 
     done = repair_ledger(ledger, load_terms(data_dir), dry_run=dry_run)
     if done.what is None:
-        _message(f"{ledger}: nothing to repair: {done.entries} entr{'y' if done.entries == 1 else 'ies'}, no interrupted write")
+        message(f"{ledger}: nothing to repair: {done.entries} entr{'y' if done.entries == 1 else 'ies'}, no interrupted write")
         return
     verb = "would cut" if dry_run else "cut"
-    _message(
+    message(
         f"{ledger}: {verb} {done.what}: {done.cut} bytes from line {done.line} on; "
         f"{done.entries} intact entr{'y' if done.entries == 1 else 'ies'} {'would be' if dry_run else 'are'} kept"
     )
     if done.copy:
-        _message(f"kept the bytes cut in {done.copy}")
+        message(f"kept the bytes cut in {done.copy}")
     if dry_run:
-        _message("dry run: nothing was changed")
+        message("dry run: nothing was changed")
 
 
-class SchemaName(str, enum.Enum):
-    allocate = "allocate"
-    check = "check"
-    status = "status"
-    export = "export"
-    terms_history = "terms-history"
-    record = "record"
-    import_ = "import"
+SchemaName = enum.Enum("SchemaName", {name: name for name in SCHEMA_NAMES}, type=str)
 
 
 @app.command()
 def schema(
-    name: Annotated[Optional[SchemaName], typer.Argument(help="Which output: allocate, check, status or export [default: all, as one object].", show_default=False)] = None,
+    name: Annotated[Optional[SchemaName], typer.Argument(help=f"Which output: {', '.join(SCHEMA_NAMES)} [default: all, as one object].", show_default=False)] = None,
 ) -> None:
     """The JSON Schema of a command's --format json output (export's also describes `list`)."""
-    from .render import dumps_json
     from .schemas import json_schema, json_schemas
 
-    _print(dumps_json(json_schema(name.value) if name else json_schemas()))
+    emit("schema", json_schema(name.value) if name else json_schemas(), "json")
 
 
 if __name__ == "__main__":  # pragma: no cover

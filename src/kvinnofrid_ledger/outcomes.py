@@ -1,4 +1,4 @@
-"""What `record` and `import` print with --format json: the success document, or the refusal.
+"""What `record`, `amend` and `import` print with --format json: the success document, or the refusal.
 
 Declared here, once, so that `ledger schema` describes exactly what the commands print."""
 
@@ -14,6 +14,16 @@ class Recorded(TypedDict):
 
     id: int
     hash: str
+    recorded: bool
+
+
+class Pinned(TypedDict):
+    """`amend` succeeded: the terms entry's id and hash, and the digest of the terms it pins;
+    `recorded` is false for --dry-run."""
+
+    id: int
+    hash: str
+    digest: str
     recorded: bool
 
 

@@ -46,6 +46,16 @@ def dumps_json(value: Any) -> str:
     return _JSON_INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
 
 
+def json_document(report: Any, **_context: Any) -> str:
+    """A report as an indented JSON document (the renderer of most `--format json`)."""
+    return dumps_json(report)
+
+
+def json_line(report: Any, **_context: Any) -> str:
+    """A short result (an entry recorded, a file imported) as one line of JSON."""
+    return json.dumps(jsonable(report)) + "\n"
+
+
 # --- CSV (RFC 4180: comma, double quotes where needed, CRLF line ends, UTF-8) ---------------
 
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 import datetime
 import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Literal, Optional
 
 from typing_extensions import TypedDict  # pydantic describes only this TypedDict on Python < 3.12
 
 from .balances import YearTotals, net_totals, signed_amounts
-from .models import TOTAL
+from .models import TOTAL, AllocationRule, Amendment, BudgetLine, County, Pot
 
 if TYPE_CHECKING:
     from .ledger import Ledger
@@ -28,6 +28,9 @@ def percent(used: int, limit: int) -> float:
 
 # --- the terms a report judged by --------------------------------------------------------------
 
+Found = Literal["data-dir", "beside-ledger", "shipped"]
+"""How the terms in force were found (terms.FOUND_DATA_DIR, FOUND_BESIDE_LEDGER, FOUND_SHIPPED)."""
+
 
 @dataclass(frozen=True, slots=True)
 class TermsUsed:
@@ -37,7 +40,7 @@ class TermsUsed:
     id (both null when the ledger pins none). The verdict holds only when `digest` == `pinned`."""
 
     folder: str
-    found: str
+    found: Found
     digest: str
     pinned: Optional[str]
     pinned_by: Optional[int]
@@ -168,12 +171,19 @@ def period_status(ledger: Ledger, terms: Terms, ledger_ok: bool = True) -> Perio
 # --- check -----------------------------------------------------------------------------------
 
 
+RuleName = Literal[
+    "syntax", "fields", "ids", "chain", "terms", "line", "county", "recipient", "period", "reference",
+    "reversal", "allocation", "ceiling", "negative", "head",
+]
+"""The rules `ledger check` reports under (checks.py, and the reading of the file in ledger.py)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Violation:
     """One problem: the rule, the entry id (null when it is about the file or the chain's end),
     the line in the ledger file, and what is wrong and what would mend it."""
 
-    rule: str
+    rule: RuleName
     entry: Optional[int]
     line: Optional[int]
     message: str
@@ -206,7 +216,7 @@ class ExportedEntry(TypedDict):
     (negative for repayments and for reversals of disbursements), so that a column sum is the net."""
 
     id: int
-    kind: str
+    kind: Literal["disbursement", "repayment", "reversal"]
     date: datetime.date
     year: int
     line: str
@@ -226,7 +236,7 @@ class ExportedPin(TypedDict):
     """A terms entry, with every field: the terms the ledger is kept under from this entry on."""
 
     id: int
-    kind: str
+    kind: Literal["terms"]
     date: datetime.date
     agreement: str
     digest: str
@@ -257,6 +267,66 @@ class TermsHistory(TypedDict):
     ledger: str
     in_force: str
     terms: list[ExportedPin]
+
+
+class TermsPeriod(TypedDict):
+    first_year: int
+    last_year: int
+    first_payment_date: datetime.date
+    final_payment_date: datetime.date
+
+
+class TermsYear(TypedDict):
+    """One budget year's ceilings (one per pot, and `total`) and allocation rule after its
+    amendments, and what the rule allots the counties in all."""
+
+    year: int
+    ceilings: dict[str, int]
+    allocation: AllocationRule
+    allocated: int
+
+
+class TermsReport(TypedDict):
+    """`ledger terms --format json`: the terms in force as read (agreement.toml and
+    counties.toml), each year's amounts after its amendments, the files they were read from, how
+    they were found (as in TermsUsed) and their digest, which a terms entry pins."""
+
+    name: str
+    parties: list[str]
+    period: TermsPeriod
+    pots: tuple[Pot, ...]
+    lines: tuple[BudgetLine, ...]
+    allocation: AllocationRule
+    amendments: tuple[Amendment, ...]
+    years: list[TermsYear]
+    counties: tuple[County, ...]
+    sources: list[str]
+    found: Found
+    digest: str
+
+
+def terms_report(terms: Terms) -> TermsReport:
+    agreement = terms.agreement
+    return TermsReport(
+        name=agreement.name,
+        parties=list(agreement.parties),
+        period=TermsPeriod(
+            first_year=terms.first_year, last_year=terms.last_year,
+            first_payment_date=terms.first_payment_date, final_payment_date=terms.final_payment_date,
+        ),
+        pots=agreement.pot,
+        lines=agreement.line,
+        allocation=agreement.allocation,
+        amendments=agreement.amendment,
+        years=[
+            TermsYear(year=year.year, ceilings=dict(year.ceilings), allocation=year.allocation, allocated=sum(year.allocations.values()))
+            for year in terms.years.values()
+        ],
+        counties=terms.counties,
+        sources=list(terms.sources),
+        found=terms.found,
+        digest=terms.digest,
+    )
 
 
 def exported_pins(pins: tuple[TermsPin, ...]) -> list[ExportedPin]:

@@ -8,13 +8,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .money import format_kronor
-from .render import csv_bool, csv_text, jsonable, safe_text
+from .formats import Tables
+from .render import csv_bool, csv_text, safe_text
 
 if TYPE_CHECKING:
     from .allocation import PeriodAllocation, YearAllocation
     from .ledger import Ledger
     from .models import Problem, Terms, TermsPin
-    from .reports import ExportedEntry, PeriodStatus, TermsUsed, YearStatus
+    from .outcomes import ImportDone, Pinned, Recorded
+    from .reports import CheckReport, ExportDocument, ExportedEntry, PeriodStatus, TermsHistory, TermsReport, TermsUsed, YearStatus
 
 
 def _table(title: str | None = None, caption: str | None = None):
@@ -108,37 +110,6 @@ def allocation_tables(report: YearAllocation | PeriodAllocation, terms: Terms) -
 
 
 # --- terms -----------------------------------------------------------------------------------
-
-
-def terms_json(terms: Terms) -> Any:
-    agreement = terms.agreement
-    return {
-        "name": agreement.name,
-        "parties": list(agreement.parties),
-        "period": {
-            "first_year": terms.first_year,
-            "last_year": terms.last_year,
-            "first_payment_date": terms.first_payment_date.isoformat(),
-            "final_payment_date": terms.final_payment_date.isoformat(),
-        },
-        "pots": [{"id": pot.id, "name": pot.name} for pot in agreement.pot],
-        "lines": [{"id": line.id, "pot": line.pot, "name": line.name} for line in agreement.line],
-        "allocation": jsonable(agreement.allocation),
-        "amendments": jsonable(agreement.amendment),
-        "years": [
-            {
-                "year": year.year,
-                "ceilings": dict(year.ceilings),
-                "allocation": jsonable(year.allocation),
-                "allocated": sum(year.allocations.values()),
-            }
-            for year in terms.years.values()
-        ],
-        "counties": jsonable(terms.counties),
-        "sources": list(terms.sources),
-        "found": terms.found,
-        "digest": terms.digest,
-    }
 
 
 FOUND_WORDS = {
@@ -363,3 +334,74 @@ def status_tables(report: YearStatus | PeriodStatus, terms: Terms) -> list:
     for index, line in enumerate(lines):
         line_table.add_row(line.id, line.pot, *[_kr(year.lines[index].disbursed) for year in years], _kr(line.disbursed))
     return [pot_table, county_table, line_table]
+
+
+# --- the renderers of formats.RENDERERS: each takes the report and the command's context ------------
+
+
+def allocation_view(report: YearAllocation | PeriodAllocation, *, terms: Terms, **_context: Any) -> Tables:
+    return Tables(allocation_tables(report, terms))
+
+
+def allocation_csv_view(report: YearAllocation | PeriodAllocation, **_context: Any) -> str:
+    from .allocation import YearAllocation
+
+    return allocation_csv((report,) if isinstance(report, YearAllocation) else report.years)
+
+
+def terms_view(report: TermsReport, *, terms: Terms, **_context: Any) -> Tables:
+    return Tables(terms_tables(terms))
+
+
+def pins_view(report: TermsHistory, *, terms: Terms, book: Ledger, **_context: Any) -> Tables:
+    from .formats import message
+
+    warning = unpinned_warning(book)
+    if warning:
+        message(warning)
+    return Tables([pins_table(book.pins, terms)])
+
+
+def unpinned_warning(book: Ledger) -> str | None:
+    """The warning every report of a ledger that pins no terms gives on stderr."""
+    if book.pins or book.problems:
+        return None
+    return (
+        f"warning: {book.path}: the ledger pins no terms (it has no terms entry), "
+        "so nothing in it says which terms it is kept under; pin the terms in force with `ledger amend --source TEXT`"
+    )
+
+
+def recorded_text(report: Recorded, **_context: Any) -> str:
+    verb = "recorded" if report["recorded"] else "would record"
+    return f"{verb} entry {report['id']}: hash {report['hash']}\n"
+
+
+def pinned_text(report: Pinned, **_context: Any) -> str:
+    verb = "pinned" if report["recorded"] else "would pin"
+    return f"{verb} the terms as entry {report['id']}: digest {report['digest']}; hash {report['hash']}\n"
+
+
+def imported_text(report: ImportDone, **_context: Any) -> str:
+    verb = "imported" if report["recorded"] else "would import"
+    count = report["imported"]
+    ids = f" (ids {report['first_id']}–{report['last_id']}); head {report['head']}" if count else ""
+    return f"{verb} {count} entr{'y' if count == 1 else 'ies'}{ids}\n"
+
+
+def check_view(report: CheckReport, *, book: Ledger, problems: list[Problem], **_context: Any) -> str:
+    return check_text(book, problems, report.terms)
+
+
+def register_view(report: ExportDocument, *, terms: Terms, pins: tuple[TermsPin, ...], filtered_by: str = "", **_context: Any) -> Tables:
+    return Tables([register_table(report["entries"], terms, pins, filtered_by)])
+
+
+def status_view(report: YearStatus | PeriodStatus, *, terms: Terms, **_context: Any) -> Tables:
+    return Tables(status_tables(report, terms), preface="".join(line + "\n" for line in terms_lines(report.terms)))
+
+
+def status_csv_view(report: YearStatus | PeriodStatus, **_context: Any) -> str:
+    from .reports import YearStatus
+
+    return status_csv((report,) if isinstance(report, YearStatus) else report.years)
