@@ -161,3 +161,32 @@ def test_the_rule_enum_names_every_rule_the_package_reports():
                 elif isinstance(arg, ast.Name) and arg.id in constants:
                     found.add(constants[arg.id])
     assert found == set(typing.get_args(RuleName))
+
+
+@pytest.mark.parametrize(("kind", "fmt"), sorted(formats.NOT_FOR_A_TERMINAL))
+def test_what_is_not_for_a_terminal_is_refused_there_and_written_to_a_pipe(tmp_path, kind, fmt):
+    """Derived from the registry: each output marked not for a terminal is one error line and
+    exit 2 on one, with nothing written, and reaches a pipe whole."""
+    import os
+    import pty
+    import subprocess
+
+    from conftest import BIN
+
+    assert run("init", tmp_path / "proj", "--date", "2019-01-01").exit_code == 0
+    ledger = tmp_path / "proj" / "ledger.toml"
+    args = {"report": ["report"], "export": ["export", "--format", fmt]}[kind]
+    command = [str(BIN / "ledger"), *args, "--ledger", str(ledger)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KVINNOFRID_LEDGER")} | {"KVINNOFRID_LEDGER_CACHE": os.environ["KVINNOFRID_LEDGER_CACHE"]}
+    before = sorted(os.listdir(tmp_path / "proj"))
+    primary, secondary = pty.openpty()
+    try:
+        proc = subprocess.run(command, stdout=secondary, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path, timeout=60)
+    finally:
+        os.close(secondary)
+        os.close(primary)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("error: ") and len(proc.stderr.splitlines()) == 1, proc.stderr
+    assert sorted(os.listdir(tmp_path / "proj")) == before
+    piped = subprocess.run(command, capture_output=True, env=env, cwd=tmp_path, timeout=60)
+    assert piped.returncode == 0 and len(piped.stdout) > 100, piped.stderr

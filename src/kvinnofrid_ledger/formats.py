@@ -7,7 +7,9 @@ follow from it (`formats_for`), and so does the check that every JSON output has
 used, so that listing the formats for `--help` imports none of rich, pydantic, openpyxl or jinja2.
 
 A renderer is called as `renderer(report, **context)`, taking from the context what it needs
-(the terms, the ledger, ...) and ignoring the rest; it returns text, bytes, or Tables for people.
+(the terms, the ledger, ...) and ignoring the rest; it returns text, bytes, or Tables for people,
+and may say a note or a warning on stderr through `message`. Nothing is written until the renderer
+has returned, so a failed rendering leaves no file behind.
 (check-jsonschema's REPORTER_BY_NAME and pip-audit's OutputFormatChoice are the models.)
 """
 
