@@ -280,7 +280,7 @@ def init(
     empty: Annotated[bool, typer.Option("--empty", help="A ledger with no entry at all, not even the terms entry: to import another ledger's export into.")] = False,
     data_dir: DataDir = None,
 ) -> None:
-    """Write agreement.toml, counties.toml, books.toml and ledger.toml into DIRECTORY; entry 1 of the ledger pins the terms.
+    """Write agreement.toml, counties.toml, books.toml and ledger.toml into DIR; entry 1 of the ledger pins the terms.
 
     Refuses to overwrite anything: if any of its four files exists, nothing is written.
     """
