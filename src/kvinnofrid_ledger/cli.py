@@ -5,8 +5,9 @@ Each command imports what it needs inside its body, so that `ledger --help` or
 Exit status: 0 ok, 1 a rule of the agreement is broken, 2 a usage or input error.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` in this module: typer reads every command's parameters
+# on every run, and annotations kept as strings are each compiled again by typing.get_type_hints
+# (about 80 compile() calls, 7 ms of `ledger --help`); evaluated once at import, they cost ~1 ms.
 import contextlib
 import enum
 import sys
