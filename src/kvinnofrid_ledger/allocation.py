@@ -5,9 +5,9 @@ The rule itself is `county_allocation`; everything else here adds it up for a re
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .frozen import frozen
 from .models import TOTAL, AllocationRule, County
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ def allocate_counties(rule: AllocationRule, counties: tuple[County, ...]) -> dic
 # --- reports -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CountyAllocation:
     code: str
     name: str
@@ -45,7 +45,7 @@ class CountyAllocation:
     amount: int
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class PotPlan:
     """A ceiling, what the allocation takes of it, and what is left for the other lines."""
 
@@ -55,7 +55,7 @@ class PotPlan:
     left: int
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class YearAllocation:
     year: int
     counties: tuple[CountyAllocation, ...]
@@ -63,7 +63,7 @@ class YearAllocation:
     pots: tuple[PotPlan, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class PeriodAllocation:
     first_year: int
     last_year: int

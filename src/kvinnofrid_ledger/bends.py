@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from .errors import CHANGED, Reported
+from .frozen import frozen
 from .ledger import GENESIS, entry_hash, entry_table
 from .models import TERMS_KIND, Entry, TermsPin
 
@@ -91,7 +92,7 @@ def _exponent_forms(digits: str) -> list[str]:
     return list(dict.fromkeys(forms))
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Verified:
     rows: list  # importing.Row, with the repaired drafts
     repaired: list[Reported]

@@ -9,11 +9,12 @@ one line naming the file and the key, as the terms are (terms.py).
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Annotated, Mapping
 
 from .errors import UserError
+from .frozen import frozen
 from .models import DISBURSEMENT, REPAYMENT, REVERSAL, Entry, Ident, Name, Terms, Text, _freeze, _Schema
 from .terms import BOOKS_FILE, TermsError, _read_toml, shipped_data_dir
 
@@ -24,7 +25,7 @@ OrgNumber = Annotated[str, _Schema(strict=True, pattern=r"^[0-9]{6}-[0-9]{4}$")]
 """SIE 4B #ORGNR: "Organisationsnumret ska innehålla ett bindestreck efter den sjätte siffran"."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Account:
     __pydantic_config__ = {"extra": "forbid"}
 
@@ -32,7 +33,7 @@ class Account:
     name: Name
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Organisation:
     __pydantic_config__ = {"extra": "forbid"}
 
@@ -40,14 +41,14 @@ class Organisation:
     orgnr: OrgNumber | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SieSettings:
     __pydantic_config__ = {"extra": "forbid"}
 
     series: Text = ""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Accounts:
     __pydantic_config__ = {"extra": "forbid"}
 
@@ -55,7 +56,7 @@ class Accounts:
     bank: Account
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class BooksFile:
     """The whole of books.toml."""
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import unicodedata
 
-from dataclasses import dataclass
 
 from .balances import YearTotals, net_totals, subject
+from .frozen import frozen
 from .ledger import GENESIS, Ledger, entry_hash
 from .models import REVERSAL, Entry, Problem, Terms
 from .money import format_kronor as kr
@@ -22,7 +22,7 @@ INPUT_RULES = frozenset({"fields", "line", "county", "recipient"})
 """Rules that, broken by a new entry, mean the entry was asked for wrongly (exit 2, not 1)."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Audit:
     """What every rule looks at: the ledger, the terms, and the net totals of each year."""
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from .frozen import frozen
+
 
 INPUT_ERROR = 2
 """Exit status: the command could not run as asked (usage, a bad file or value, a missing file)."""
@@ -32,7 +33,7 @@ CHANGED = "changed"
 """The rule of a `Reported` row that no longer matches the hash it was exported with (exit 1)."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Reported:
     """One problem with what a user gave (a row of an import, an option of `record`): the line
     and column it is at (None when it is about the whole input), the rule it breaks ("cell" for a

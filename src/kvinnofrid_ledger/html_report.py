@@ -18,10 +18,10 @@ import datetime
 import hashlib
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional
 
 from .balances import signed_amounts
+from .frozen import frozen
 from .models import DISBURSEMENT, REPAYMENT, REVERSAL
 from .reports import CheckReport, ExportedEntry, PotStatus, check_report, exported_entries, period_status, status
 
@@ -37,7 +37,7 @@ STYLESHEET = "report.css"
 # --- the report object ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class TermsInForce:
     """Which terms the figures were computed under: the files, and the digest of their content."""
 
@@ -45,7 +45,7 @@ class TermsInForce:
     digest: str
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CountyPaid:
     """A county's RSS allocation against what it was paid and paid back (each net of reversals)."""
 
@@ -58,7 +58,7 @@ class CountyPaid:
     remaining: int
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class LineRow:
     id: str
     name: str
@@ -67,7 +67,7 @@ class LineRow:
     net: int
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class PotBlock:
     """The pots of one year, or of the whole period (`year` None)."""
 
@@ -75,7 +75,7 @@ class PotBlock:
     pots: tuple[PotStatus, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class AuditReport:
     lang: str
     agreement: str

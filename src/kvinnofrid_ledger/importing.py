@@ -9,9 +9,9 @@ row). Amounts and counties are read by the same functions as `ledger record` rea
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
 from .errors import CELL, FILE, Reported, UserError, read_input
+from .frozen import frozen
 from .models import DISBURSEMENT, KINDS, REPAYMENT, REVERSAL, TERMS_KIND
 from .record import Draft, PinDraft, iso_date
 from .reports import CSV_FIELDS, MONEY_ONLY_COLUMNS, TERMS_COLUMNS
@@ -22,7 +22,7 @@ XLSX_MAGIC = b"PK\x03\x04"
 """An .xlsx is a zip archive; it is told from a CSV by its bytes, not by its name."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Table:
     """The cells of an import as text, each row with its line in the file (its row in the sheet)."""
 
@@ -48,7 +48,7 @@ class Table:
         return Reported(line, column, rule, message, text)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Row:
     """A row read: its draft (None if a cell could not be read; a PinDraft for a terms row), its
     amount signed as in the export (0 for a terms row), and the id and hash it was exported with
@@ -255,7 +255,7 @@ def _typed(row: Row) -> Row:
     return replace(row, draft=typed)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Imported:
     """What an import appended (or would have), and the notes it has for the user."""
 

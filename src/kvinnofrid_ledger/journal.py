@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
 
 from .durable import crash_point, folder_of, fsync_folder, write_all
 from .errors import UserError
+from .frozen import frozen
 
 SUFFIX = "-journal"
 _MAGIC = "kvinnofrid-ledger rollback journal 1"
@@ -37,7 +37,7 @@ def journal_path(ledger_path: str | os.PathLike) -> str:
     return os.path.realpath(ledger_path) + SUFFIX
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Hot:
     """A journal left by a writer that died: the ledger's committed size, and what follows it."""
 
@@ -46,7 +46,7 @@ class Hot:
     extra: int  # bytes after the committed size: the unfinished batch
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Foreign:
     """A journal that does not describe this ledger's bytes: rolling back would destroy data."""
 

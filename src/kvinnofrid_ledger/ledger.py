@@ -16,11 +16,12 @@ import re
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from .canonical import CANONICAL
 from .errors import UserError
+from .frozen import frozen
 from .ledger_text import LEDGER_HEADER, RawEntry, entries_toml, parse_ledger_text, torn_tail_start
 from .models import KINDS, PIN_FIELDS, REVERSAL, TERMS_KIND, Entry, Problem, TermsPin
 
@@ -175,7 +176,7 @@ def entry_table(entry: Entry | TermsPin) -> dict[str, Any]:
 # --- the ledger ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Ledger:
     """A ledger as read: its raw tables (what the chain covers), the entries built from them,
     and the problems found while reading (syntax and fields). `pins` are its terms entries,

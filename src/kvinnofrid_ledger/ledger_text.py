@@ -13,9 +13,9 @@ from __future__ import annotations
 import datetime
 import json
 import re
-from dataclasses import dataclass
 from typing import Any
 
+from .frozen import frozen
 from .models import Problem
 
 LEDGER_HEADER = """\
@@ -29,7 +29,7 @@ LEDGER_HEADER = """\
 KEY_ORDER = ("id", "kind", "date", "agreement", "digest", "source", "year", "line", "county", "recipient", "amount", "reference", "note", "reverses", "hash")
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class RawEntry:
     """One [[entry]] table as the TOML parser gives it, and the line of its header."""
 

@@ -13,9 +13,11 @@ import dataclasses
 import datetime
 import functools
 import types
-from dataclasses import dataclass, field
+from dataclasses import field
 from types import MappingProxyType
 from typing import Annotated, Any, Literal, Mapping, NamedTuple, Union, get_args, get_origin, get_type_hints
+
+from .frozen import frozen
 
 
 
@@ -59,7 +61,7 @@ def _freeze(obj, name: str) -> None:
 # --- counties.toml --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class County:
     __pydantic_config__ = {"extra": "forbid"}
 
@@ -68,7 +70,7 @@ class County:
     metropolitan: Flag
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CountiesFile:
     """The whole of counties.toml: one [[county]] table per county."""
 
@@ -80,7 +82,7 @@ class CountiesFile:
 # --- agreement.toml -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Period:
     __pydantic_config__ = {"extra": "forbid"}
 
@@ -89,7 +91,7 @@ class Period:
     final_payment_date: Day | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Pot:
     """A share of each year's money with a ceiling of its own (kvinnofrid, jämställdhet)."""
 
@@ -99,7 +101,7 @@ class Pot:
     name: Text = ""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class BudgetLine:
     """What money is spent on; every ledger entry names one, and every line is in one pot."""
 
@@ -110,7 +112,7 @@ class BudgetLine:
     name: Text = ""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class AllocationRule:
     """How a budget line (rss) is divided between the counties each year."""
 
@@ -126,7 +128,7 @@ class AllocationRule:
         _freeze(self, "counties")
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class AllocationChange:
     """The part of an allocation rule an amendment changes; None keeps what was there."""
 
@@ -141,7 +143,7 @@ class AllocationChange:
         _freeze(self, "counties")
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Amendment:
     """A change to the amounts of one budget year, recorded as data."""
 
@@ -156,7 +158,7 @@ class Amendment:
         _freeze(self, "ceilings")
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class AgreementFile:
     """The whole of agreement.toml. Field names follow the file's tables ([[pot]], [[line]])."""
 
@@ -178,7 +180,7 @@ class AgreementFile:
 # --- the terms in force ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class YearTerms:
     """Every amount in force for one budget year, after the amendments for that year."""
 
@@ -189,7 +191,7 @@ class YearTerms:
     amendments: tuple[Amendment, ...]  # those that changed this year, in the order applied
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Terms:
     """The agreement as loaded: its file, its counties, and the amounts of each budget year."""
 
@@ -340,7 +342,7 @@ PIN_FIELDS = ("id", "kind", "date", "agreement", "digest", "source", "hash")
 """A terms entry's fields, in the order written to the file."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Problem:
     """Something wrong with the ledger, as a value: which rule, where, and what would fix it.
 

@@ -11,16 +11,17 @@ import datetime
 import os
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from .checks import INPUT_RULES, INTEGRITY_RULES, RULES_FOR_NEW_ENTRIES, TERMS_RULE, new_or_worse, run_checks
 from .errors import CHANGED, Reported, RuleBroken, UserError
+from .frozen import frozen
 from .ledger import GENESIS, Ledger, build_record, entry_hash, entry_table, open_for_append, parse_ledger
 from .ledger_text import RawEntry, entries_toml
 from .models import DISBURSEMENT, REVERSAL, TERMS_KIND, County, Entry, Problem, Terms, TermsPin
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Draft:
     """An entry as asked for, before the ledger gives it an id and a hash."""
 
@@ -36,7 +37,7 @@ class Draft:
     reverses: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class PinDraft:
     """A terms entry as asked for (by `init`, `amend`, or an imported terms row)."""
 

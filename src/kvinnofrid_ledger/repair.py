@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import datetime
 import os
-from dataclasses import dataclass
 
 from .checks import INTEGRITY_RULES, run_checks
 from .durable import folder_of, fsync_folder, write_all
 from .errors import RuleBroken, UserError
+from .frozen import frozen
 from .ledger import open_for_append, parse_ledger
 from .ledger_text import torn_tail_start
 from .models import Terms
@@ -30,7 +30,7 @@ UNFINISHED = "an unfinished batch"
 TORN = "a torn final entry"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Repair:
     """What was cut (or, in a dry run, would be): nothing when `what` is None."""
 

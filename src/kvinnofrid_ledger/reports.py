@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import datetime
 import os
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Optional
 
 from typing_extensions import TypedDict  # pydantic describes only this TypedDict on Python < 3.12
 
 from .balances import YearTotals, net_totals, signed_amounts
+from .frozen import frozen
 from .models import TOTAL, AllocationRule, Amendment, BudgetLine, County, Pot
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ Found = Literal["data-dir", "beside-ledger", "shipped"]
 """How the terms in force were found (terms.FOUND_DATA_DIR, FOUND_BESIDE_LEDGER, FOUND_SHIPPED)."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class TermsUsed:
     """The terms a report judged the ledger by: the folder of agreement.toml and counties.toml,
     how it was found (`data-dir`: --data-dir or $KVINNOFRID_LEDGER_DATA; `beside-ledger`; `shipped`),
@@ -60,7 +60,7 @@ def terms_used(terms: Terms, ledger: Ledger) -> TermsUsed:
 # --- status: budget versus actual ------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class PotStatus:
     """A pot (or `total`): its ceiling, what was disbursed net, and what remains."""
 
@@ -71,7 +71,7 @@ class PotStatus:
     percent_used: float
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CountyStatus:
     """A county's RSS allocation, what it has been paid net, and what remains."""
 
@@ -83,14 +83,14 @@ class CountyStatus:
     percent_used: float
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class LineStatus:
     id: str
     pot: str
     disbursed: int
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class YearStatus:
     """Budget versus actual for one budget year, net of repayments and reversals."""
 
@@ -102,7 +102,7 @@ class YearStatus:
     terms: TermsUsed
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class PeriodTotals:
     """The same figures summed over every year of the period."""
 
@@ -113,7 +113,7 @@ class PeriodTotals:
     lines: tuple[LineStatus, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class PeriodStatus:
     ledger_ok: bool
     years: tuple[YearStatus, ...]
@@ -178,7 +178,7 @@ RuleName = Literal[
 """The rules `ledger check` reports under (checks.py, and the reading of the file in ledger.py)."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Violation:
     """One problem: the rule, the entry id (null when it is about the file or the chain's end),
     the line in the ledger file, and what is wrong and what would mend it."""
@@ -189,7 +189,7 @@ class Violation:
     message: str
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CheckReport:
     ok: bool
     entries: int

@@ -20,7 +20,9 @@ from __future__ import annotations
 import datetime
 import unicodedata
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from .frozen import frozen
 
 ENCODING = "cp437"
 """§5.8: "Teckenrepertoaren i filen ska vara IBM PC 8-bitars extended ASCII (Codepage 437)"."""
@@ -109,7 +111,7 @@ ObjectList = tuple[str, ...]
 """The `{dimension object ...}` list of a #TRANS row, as pairs flattened: ("6", "rss", "20", "01")."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Field:
     """One field as written: its text, and whether it is quoted (text always is; numbers never)."""
 
@@ -117,7 +119,7 @@ class Field:
     quoted: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Record:
     """One line of a SIE file: `#LABEL field field ...`; `rows` are a #VER's #TRANS records."""
 
@@ -236,7 +238,7 @@ def split_fields(line: str) -> list[str | list[str]]:
     return fields
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ReadRecord:
     label: str
     fields: tuple
@@ -244,7 +246,7 @@ class ReadRecord:
     rows: tuple[ReadRecord, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SieFile:
     """A file as read: its records in order (#VER with its rows), and the checksums."""
 
@@ -350,7 +352,7 @@ def parse_date(text: str) -> datetime.date:
         raise SieError(f"not a SIE date (YYYYMMDD): {text!r}") from None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Transaction:
     account: str
     objects: dict[str, str]
@@ -358,7 +360,7 @@ class Transaction:
     text: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Voucher:
     series: str
     number: str

@@ -21,6 +21,8 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from .frozen import frozen
+
 FIXED = "fixed"  # amounts, dates, ids, codes, references: never cut, never left out
 NAME = "name"  # names: cut with "…" first; left out only when nothing else is left to give
 BAR = "bar"  # a usage bar: shrinks, then drops out
@@ -57,7 +59,7 @@ def crop(text: str, width: int) -> str:
 # --- the fitting rule -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Fitted:
     """Each column's width (None: left out), and whether the gaps between columns were narrowed."""
 
@@ -140,7 +142,7 @@ def left_out_line(headers: Sequence[str], fitted: Fitted, available: int) -> str
 # --- a usage bar that fits its column --------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class UsageBar:
     """How much of a limit is used: █ used, ░ unused, drawn at whatever width its column gets,
     so that 70 % and 100 % still look different; over the limit it is full and ends in '!'."""

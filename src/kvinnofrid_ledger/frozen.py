@@ -1,0 +1,128 @@
+"""`@frozen`: a frozen, slotted dataclass, built about five times faster than the standard one.
+
+`@dataclass(frozen=True, slots=True)` compiles six methods for each class (`__init__`, `__repr__`,
+`__eq__`, `__hash__`, `__setattr__`, `__delattr__`) with one exec() each: about 0.5 ms a class,
+and the records of terms, ledger and reports are about thirty classes that `ledger check` or
+`allocate` must build before they read a byte (Python 3.13 batches the compiles; 3.11 does not).
+Here only `__init__` is compiled, in the standard library's own way; the other five are shared
+functions over the class's field names. The result is a real dataclass: `dataclasses.fields`,
+`replace`, `asdict`, `is_dataclass` and pydantic (which validates the terms and describes the
+reports through it) see what they see of the standard one, and instances behave the same
+(tests/test_frozen.py compares the two on generated values).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from dataclasses import MISSING, FrozenInstanceError
+from operator import attrgetter
+
+
+class _Factory:
+    """The default shown for a field with a default_factory, as the standard library shows it."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<factory>"
+
+
+_FACTORY = _Factory()
+
+
+def frozen(cls: type) -> type:
+    """The class as `dataclass(frozen=True, slots=True)` would make it."""
+    documented = bool(cls.__dict__.get("__doc__"))
+    if not documented:  # else dataclasses would work out object.__init__'s signature (7 ms, tokenize)
+        cls.__doc__ = cls.__name__
+    cls = dataclasses.dataclass(cls, init=False, repr=False, eq=False, slots=True)  # no method compiled
+    fields = dataclasses.fields(cls)
+    cls.__init__ = _init(cls, fields)
+    shown = [f.name for f in fields if f.repr]
+    compared = _values([f.name for f in fields if f.compare])
+    hashed = _values([f.name for f in fields if (f.compare if f.hash is None else f.hash)])
+    names = frozenset(f.name for f in fields)
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__qualname__}({', '.join(f'{name}={getattr(self, name)!r}' for name in shown)})"
+
+    def __eq__(self, other):
+        if other.__class__ is self.__class__:
+            return compared(self) == compared(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(hashed(self))
+
+    def __setattr__(self, name, value):
+        if type(self) is cls or name in names:
+            raise FrozenInstanceError(f"cannot assign to field {name!r}")
+        super(cls, self).__setattr__(name, value)
+
+    def __delattr__(self, name):
+        if type(self) is cls or name in names:
+            raise FrozenInstanceError(f"cannot delete field {name!r}")
+        super(cls, self).__delattr__(name)
+
+    def __getstate__(self):
+        return [getattr(self, f.name) for f in fields]
+
+    def __setstate__(self, state):
+        for f, value in zip(fields, state):
+            object.__setattr__(self, f.name, value)  # as in __init__: the fields are frozen
+
+    for method in (__repr__, __eq__, __hash__, __setattr__, __delattr__, __getstate__, __setstate__):
+        method.__qualname__ = f"{cls.__qualname__}.{method.__name__}"
+        setattr(cls, method.__name__, method)
+    params = cls.__dataclass_params__
+    params.init = params.repr = params.eq = params.frozen = True
+    if not documented:  # what the standard library writes for a class without a docstring
+        import inspect
+
+        cls.__doc__ = cls.__name__ + str(inspect.signature(cls)).replace(" -> None", "")
+    return cls
+
+
+def _values(names: list[str]):
+    """A function of an instance to the tuple of these fields, as the standard methods compare."""
+    if len(names) > 1:
+        return attrgetter(*names)
+    if names:
+        (name,) = names
+        return lambda obj: (getattr(obj, name),)
+    return lambda obj: ()
+
+
+def _init(cls: type, fields: tuple[dataclasses.Field, ...]):
+    """`__init__`, compiled as dataclasses does it: positional-or-keyword parameters in field
+    order, defaults, default factories called per instance, `__post_init__` last."""
+    local = {"__dataclass_builtins_object__": object, "__dataclass_factory__": _FACTORY}
+    parameters, body = [], []
+    for f in fields:
+        local[f"__dataclass_type_{f.name}__"] = f.type
+        value = f.name
+        if f.default is not MISSING:
+            local[f"__dataclass_dflt_{f.name}__"] = f.default
+            parameters.append(f"{f.name}:__dataclass_type_{f.name}__=__dataclass_dflt_{f.name}__")
+        elif f.default_factory is not MISSING:
+            local[f"__dataclass_dflt_{f.name}__"] = f.default_factory
+            parameters.append(f"{f.name}:__dataclass_type_{f.name}__=__dataclass_factory__")
+            value = f"__dataclass_dflt_{f.name}__() if {f.name} is __dataclass_factory__ else {f.name}"
+        else:
+            parameters.append(f"{f.name}:__dataclass_type_{f.name}__")
+        body.append(f"  __dataclass_builtins_object__.__setattr__(self,{f.name!r},{value})")
+    if hasattr(cls, "__post_init__"):
+        body.append("  self.__post_init__()")
+    source = (
+        f"def __create_fn__({', '.join(local)}):\n"
+        f" def __init__(self, {', '.join(parameters)}) -> None:\n" + ("\n".join(body) or "  pass") + "\n"
+        " return __init__\n"
+    )
+    module = sys.modules.get(cls.__module__)
+    namespace: dict = {}
+    # Globals as dataclasses gives them; no `from __future__` flag of this module inherited.
+    exec(compile(source, "<frozen>", "exec", dont_inherit=True), module.__dict__ if module else {}, namespace)
+    init = namespace["__create_fn__"](**local)
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    return init
