@@ -18,8 +18,16 @@ def test_runner_smoke(tmp_path):
     report = json.loads(out.read_text())
     (result,) = report["results"]
     assert result["n"] == 100
-    assert set(result["median_seconds"]) >= {"check", "status --format json", "export --format csv", "check (hand-edited)", "record", "import N rows", "allocate 2019 --format json", "--help"}
-    assert "| check " in proc.stdout
+    assert set(result["median_seconds"]) >= {
+        'python -c "import typer"', "check", "status --format json", "export --format csv", "check (hand-edited)", "record",
+        "import N rows", "check of the import's result", "allocate 2019 --format json", "--help",
+    }
+    assert "| check " in proc.stdout and "| check ÷ import typer " in proc.stdout
+    # every start-up target is judged, each either met or given its gap and measured cause
+    verdicts = [line for line in report["targets"] if line.startswith(("allocate", "--help", "check at", "status", "export"))]
+    assert len(verdicts) == 5 and all(line in proc.stdout for line in verdicts)
+    for line in verdicts:
+        assert line.endswith(": met") or ("NOT MET" in line and report["causes"][line.split(" at N")[0]].startswith("in-process"))
 
 
 def test_generated_ledgers_agree(tmp_path):
