@@ -15,7 +15,7 @@ try:
     main()
 except SystemExit:
     pass
-print(sorted(m for m in ("pydantic", "rich", "tomli_w", "openpyxl") if m in sys.modules), file=sys.stderr)
+print(sorted(m for m in ("pydantic", "rich", "tomli_w", "openpyxl", "typing_extensions") if m in sys.modules), file=sys.stderr)
 """
 
 
@@ -27,9 +27,11 @@ def loaded(args, tmp_path) -> list[str]:
 
 @pytest.mark.parametrize(
     "args",
-    [["--help"], ["allocate", "2019", "--format", "json"], ["allocate", "--format", "csv"], ["check"], ["check", "--format", "json"], ["export"]],
+    [["--help"], ["allocate", "2019", "--format", "json"], ["allocate", "--format", "csv"], ["check"], ["check", "--format", "json"], ["export"],
+     ["export", "--format", "json"], ["status", "--format", "json"], ["record", "--dry-run", "--date", "2019-03-01", "--line", "samverkan", "--recipient", "x", "--amount", "1"]],
 )
 def test_fast_paths_load_neither_pydantic_nor_rich(tmp_path, args):
+    """Nor tomli_w (entries are written directly) or typing_extensions (pydantic's TypedDict)."""
     (tmp_path / "ledger.toml").write_text("")
     assert loaded(args, tmp_path) == "[]"
 

@@ -4,9 +4,7 @@ Declared here, once, so that `ledger schema` describes exactly what the commands
 
 from __future__ import annotations
 
-from typing import Literal, Optional
-
-from typing_extensions import TypedDict  # pydantic describes only this TypedDict on Python < 3.12
+from typing import Literal, Optional, TypedDict  # schemas.py hands pydantic its typing_extensions twin
 
 
 class Recorded(TypedDict):

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import datetime
 import os
-from typing import TYPE_CHECKING, Literal, Optional
-
-from typing_extensions import TypedDict  # pydantic describes only this TypedDict on Python < 3.12
+from typing import TYPE_CHECKING, Literal, Optional, TypedDict  # schemas.py hands pydantic its typing_extensions twin
 
 from .balances import YearTotals, net_totals, signed_amounts
 from .frozen import frozen
