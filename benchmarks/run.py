@@ -314,13 +314,41 @@ print(t1 - t0, t3 - t2, t4 - t3 + t2 - t1)
 """
 
 
+IMPORT_PROBE = r"""
+import sys, time
+from kvinnofrid_ledger.terms import load_terms
+from kvinnofrid_ledger.importing import import_file
+terms = load_terms()
+marks = []
+import_file(sys.argv[2], terms, sys.argv[1], progress=lambda step: marks.append((step, time.perf_counter())))
+marks.append(("end", time.perf_counter()))
+print(" ".join(f"{b[1] - a[1]:.3f}" for a, b in zip(marks, marks[1:])))
+print("|".join(step for step, _ in marks[:-1]))
+"""
+
+
 def _probe(code: str, args: list[str], env: dict[str, str], cwd: Path, rounds: int) -> list[float]:
     """Medians, over `rounds` runs, of the seconds a probe prints."""
     runs = []
     for _ in range(rounds):
         out = subprocess.run([str(BIN / "python"), "-c", code, *args], env=env, cwd=cwd, capture_output=True, text=True, check=True)
-        runs.append([float(x) for x in out.stdout.split()])
+        runs.append([float(x) for x in out.stdout.splitlines()[0].split()])
     return [statistics.median(column) for column in zip(*runs)]
+
+
+def _import_steps(folder: Path, env: dict[str, str], rounds: int) -> str:
+    """Where an import's time goes, step by step (the steps it reports to its progress bar)."""
+    empty = folder / "probe-import.toml"
+    runs, names = [], []
+    for _ in range(rounds):
+        empty.write_text("")
+        out = subprocess.run([str(BIN / "python"), "-c", IMPORT_PROBE, "ledger.csv", str(empty)], env=env, cwd=folder,
+                             capture_output=True, text=True, check=True)
+        seconds, names = out.stdout.splitlines()
+        runs.append([float(x) for x in seconds.split()])
+    empty.unlink()
+    medians = [statistics.median(column) for column in zip(*runs)]
+    return ", ".join(f"{name} {value:.2f} s" for name, value in zip(names.split("|"), medians))
 
 
 def causes(results: list[dict], root: Path, rounds: int) -> dict[str, str]:
@@ -359,7 +387,7 @@ def causes(results: list[dict], root: Path, rounds: int) -> dict[str, str]:
                 f"{rules:.2f} s (in-process); ledger-cli parses a journal with no hash chain and no rules in C++"
             )
         if ratio(large, "import N rows", IMPORTED) >= IMPORT_LIMIT:
-            found["import-100000"] = "an import reads the CSV, checks the ledger, chains and hashes every new entry, checks the ledger again with them, and writes them: about two checks' work plus the CSV"
+            found["import-100000"] = f"in-process, by step: {_import_steps(folder, env, rounds)}"
     return found
 
 
