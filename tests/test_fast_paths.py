@@ -74,13 +74,20 @@ TOML_VALUES = {
 ODD_TOML = st.one_of(st.booleans(), st.none(), st.integers(-(10**20), 10**20), st.text(max_size=3))
 
 
+PIN_VALUES = {"agreement": st.text(), "digest": st.text("0123456789abcdef", min_size=64, max_size=64), "source": st.text()}
+
+
 @st.composite
 def entry_tables(draw):
-    required = ["id", "kind", "date", "year", "line", "amount", "reference", "note", "hash"]
-    keys = required + draw(st.lists(st.sampled_from(["county", "recipient", "reverses"]), unique=True))
+    if draw(st.booleans()):  # a money entry
+        required = ["id", "kind", "date", "year", "line", "amount", "reference", "note", "hash"]
+        keys = required + draw(st.lists(st.sampled_from(["county", "recipient", "reverses"]), unique=True))
+    else:  # a terms entry
+        keys = ["id", "kind", "date", "agreement", "digest", "source", "hash"]
     if draw(st.booleans()):  # as a hand edit or another version might leave it: keys missing, in other orders
         keys = draw(st.permutations(keys))[: draw(st.integers(1, len(keys)))]
-    table = {key: draw(ODD_TOML if draw(st.integers(0, 9)) == 0 else TOML_VALUES[key]) for key in keys}
+    values = {**TOML_VALUES, **PIN_VALUES}
+    table = {key: draw(ODD_TOML if draw(st.integers(0, 9)) == 0 else values[key]) for key in keys}
     if draw(st.integers(0, 9)) == 0:
         table["extra"] = draw(ODD_TOML)
     return table
