@@ -83,7 +83,8 @@ def _name_placeholders(group) -> None:
 def _error_line(message: str) -> None:
     from .render import safe_text
 
-    print(f"error: {safe_text(' '.join(message.split()))}", file=sys.stderr)
+    if sys.stderr is not None:  # closed (`2>&-`): print would send it to stdout instead
+        print(f"error: {safe_text(' '.join(message.split()))}", file=sys.stderr)
 
 
 app = typer.Typer(
@@ -602,7 +603,8 @@ def amend(
     when = parse_date(date) if date is not None else None
     terms = _terms(data_dir, ledger)
     pin = amend_terms(ledger, terms, source, when, dry_run=dry_run)
-    emit("amend", Pinned(id=pin.id, hash=pin.hash, digest=pin.digest, recorded=not dry_run), format)
+    done = "nothing was written (dry run)" if dry_run else f"terms entry {pin.id} was recorded"
+    emit("amend", Pinned(id=pin.id, hash=pin.hash, digest=pin.digest, recorded=not dry_run), format, done=done)
     _say_dry_run(dry_run)
 
 
