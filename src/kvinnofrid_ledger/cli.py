@@ -506,6 +506,8 @@ def report(
     if problems:
         message(f"warning: {ledger} fails `ledger check` ({len(problems)} problem{'s' if len(problems) > 1 else ''}); the report says so at its top")
     emit("report", build_audit_report(book, terms, problems, year, lang.value), "html", output, ledger=ledger)
+    if book.problems:  # entries could not all be read: the figures shown are incomplete, as for status
+        raise typer.Exit(1)
 
 
 @app.command()
