@@ -209,10 +209,10 @@ def _problems_as_json(enabled: bool):
             import json
 
             from .errors import Reported
-            from .outcomes import ProblemItem, Refused
+            from .outcomes import INPUT, ProblemItem, Refused
 
-            rule = "input" if error.exit_status == 2 else "rule"
-            problems = error.problems or tuple(Reported(None, None, rule, line, line) for line in error.lines)
+            # every refusal of a rule names its rule in `problems` (record.py); a bare line is an input error
+            problems = error.problems or tuple(Reported(None, None, INPUT, line, line) for line in error.lines)
             fields = [ProblemItem(line=p.line, column=p.column, rule=p.rule, message=p.message) for p in problems]
             write(json.dumps(Refused(ok=False, problems=fields), ensure_ascii=False) + "\n")
         raise

@@ -4,9 +4,18 @@ Declared here, once, so that `ledger schema` describes exactly what the commands
 
 from __future__ import annotations
 
-from typing import Literal, Optional
+from typing import Literal, Optional, get_args
 
 from typing_extensions import TypedDict  # pydantic describes only this TypedDict on Python < 3.12
+
+from .errors import CELL, CHANGED, FILE
+from .reports import RuleName
+
+INPUT = "input"
+"""The rule of a refusal of an option or value the command was given (exit 2)."""
+
+ProblemRule = Literal[(CELL, FILE, CHANGED, INPUT, *get_args(RuleName))]
+"""Every rule a refusal names: a value, the file, a changed row, an option, or a rule of `ledger check`."""
 
 
 class Recorded(TypedDict):
@@ -44,7 +53,7 @@ class ProblemItem(TypedDict):
 
     line: Optional[int]
     column: Optional[str]
-    rule: str
+    rule: ProblemRule
     message: str
 
 
