@@ -26,6 +26,11 @@ def _table(title: str | None = None, caption: str | None = None):
     return Table(title=title, caption=caption, box=box.SIMPLE_HEAD, title_justify="left", caption_justify="left")
 
 
+def entries(count: int) -> str:
+    """"1 entry", "2 entries"."""
+    return f"{count} entr{'y' if count == 1 else 'ies'}"
+
+
 def _kr(amount: int) -> str:
     return format_kronor(amount)
 
@@ -218,9 +223,9 @@ def check_text(ledger: Ledger, problems: list[Problem], used: TermsUsed | None =
     if problems:
         chain = next((p for p in problems if p.rule == "chain"), None)
         breaks = f"; the hash chain breaks first at entry {chain.entry} (line {chain.lineno})" if chain else ""
-        lines.append(f"{ledger.path}: FAILED: {len(problems)} problem{'s' if len(problems) != 1 else ''} in {count} entries{breaks}; head {head}")
+        lines.append(f"{ledger.path}: FAILED: {len(problems)} problem{'s' if len(problems) != 1 else ''} in {entries(count)}{breaks}; head {head}")
     else:
-        lines.append(f"{ledger.path}: ok: {count} entries; head {head}")
+        lines.append(f"{ledger.path}: ok: {entries(count)}; head {head}")
     return "\n".join(lines) + "\n"
 
 
@@ -229,7 +234,7 @@ def register_table(rows: list[ExportedEntry], terms: Terms, pins: tuple[TermsPin
     entries stand among the money entries in id order."""
     from .terminal import FIXED, NAME, NOTE, OPTIONAL, PlainTable
 
-    title = f"Ledger: {len(rows) + len(pins)} entries{f' {filtered_by}' if filtered_by else ''} (kronor; repayments and reversals negative)"
+    title = f"Ledger: {entries(len(rows) + len(pins))}{f' {filtered_by}' if filtered_by else ''} (kronor; repayments and reversals negative)"
     table = PlainTable(
         title=safe_text(title),
         headers=("Id", "Date", "Year", "Kind", "Line", "County / recipient", "Amount", "Reference", "Note"),
