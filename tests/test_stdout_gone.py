@@ -62,3 +62,12 @@ def test_a_reader_whose_output_cannot_be_written_exits_2_with_one_error_line(fol
     assert status == 2, stderr
     assert stderr.strip().splitlines() == ["error: stdout closed before the output was written"]
     assert (folder / "ledger.toml").read_bytes() == before
+
+
+@pytest.mark.parametrize("how", ["closed", "reader gone"])
+def test_a_json_refusal_that_cannot_be_written_still_exits_with_the_refusals_status(folder, how):
+    before = (folder / "ledger.toml").read_bytes()
+    status, stderr = _run_without_stdout(how, "reverse", "99", "--reason", "x", "--format", "json", cwd=folder)
+    assert status == 1, stderr
+    assert stderr.strip().splitlines() == ["error: rule reversal: there is no entry 99 to reverse (the ledger has 1 entry); nothing was recorded"]
+    assert (folder / "ledger.toml").read_bytes() == before

@@ -17,7 +17,7 @@ import typer
 from typer.core import TyperGroup
 
 from .errors import UserError
-from .formats import SCHEMA_NAMES, emit, formats_for, message, refuse_a_terminal, write
+from .formats import SCHEMA_NAMES, StdoutClosed, emit, formats_for, message, refuse_a_terminal, write
 
 # typer re-exports click's BadParameter but not its base class; find the base by name so that
 # this works whether typer vendors click or depends on it.
@@ -214,7 +214,8 @@ def _problems_as_json(enabled: bool):
             # every refusal of a rule names its rule in `problems` (record.py); a bare line is an input error
             problems = error.problems or tuple(Reported(None, None, INPUT, line, line) for line in error.lines)
             fields = [ProblemItem(line=p.line, column=p.column, rule=p.rule, message=p.message) for p in problems]
-            write(json.dumps(Refused(ok=False, problems=fields), ensure_ascii=False) + "\n")
+            with contextlib.suppress(StdoutClosed):  # the refusal, on stderr, is what the status tells
+                write(json.dumps(Refused(ok=False, problems=fields), ensure_ascii=False) + "\n")
         raise
 
 

@@ -207,7 +207,7 @@ def reversal_draft(ledger: Ledger, target_id: int, reason: str, date: datetime.d
     if any(pin.id == target_id for pin in ledger.pins):
         raise _reversal_refused(f"entry {target_id} is a terms entry, which no reversal cancels; the terms change only by `ledger amend`")
     if target is None:
-        raise _reversal_refused(f"there is no entry {target_id} to reverse (the ledger has {ledger.count} entries); nothing was recorded")
+        raise _reversal_refused(f"there is no entry {target_id} to reverse (the ledger has {ledger.count} entr{'y' if ledger.count == 1 else 'ies'}); nothing was recorded")
     if target.kind == REVERSAL:
         raise _reversal_refused(f"entry {target_id} is itself a reversal and cannot be reversed; record the original entry again instead")
     earlier = next((entry for entry in ledger.entries if entry.kind == REVERSAL and entry.reverses == target_id), None)
