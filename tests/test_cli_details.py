@@ -93,10 +93,25 @@ def test_status_labels_the_net_as_net(ledger):
 def test_a_filtered_list_says_what_it_is_filtered_by(ledger):
     assert run("list", "--ledger", ledger).stdout.startswith("Ledger: 3 entries (kronor;")
     title = run("list", "--year", "2019", "--county", "skane", "--line", "RSS", "--ledger", ledger).stdout.splitlines()[0]
-    assert title == "Ledger: 1 entries of budget year 2019, county 12 Skåne län, line rss (kronor; repayments and reversals negative)"
-    assert run("list", "--line", "skola", "--ledger", ledger).stdout.startswith("Ledger: 1 entries of line skola (")
+    assert title == "Ledger: 1 entry of budget year 2019, county 12 Skåne län, line rss (kronor; repayments and reversals negative)"
+    assert run("list", "--line", "skola", "--ledger", ledger).stdout.startswith("Ledger: 1 entry of line skola (")
 
 
 def test_list_of_a_year_outside_the_period_is_a_usage_error(ledger):
     assert_one_line_error(run("list", "--year", "2030", "--ledger", ledger), 2, "year 2030 is outside the agreement's period 2018–2020")
     assert_one_line_error(run("status", "2030", "--ledger", ledger), 2, "year 2030 is outside the agreement's period 2018–2020")
+
+
+def test_one_entry_is_one_entry_in_check_and_list(tmp_path):
+    assert run("init", tmp_path).exit_code == 0  # entry 1: the terms entry
+    ledger = tmp_path / "ledger.toml"
+    check = run("check", "--ledger", ledger)
+    assert check.exit_code == 0 and f"{ledger}: ok: 1 entry; head " in check.stdout, check
+    listed = run("list", "--ledger", ledger)
+    assert listed.exit_code == 0 and listed.stdout.startswith("Ledger: 1 entry (kronor;"), listed
+    assert "ok: 2 entries;" in run("check", "--ledger", _with_a_second_entry(ledger)).stdout
+
+
+def _with_a_second_entry(ledger):
+    assert run("record", "-d", "2019-03-15", "--line", "rss", "-a", "400000", "-c", "03", "--ledger", ledger).exit_code == 0
+    return ledger

@@ -293,3 +293,14 @@ def test_a_cut_at_every_byte_is_read_as_its_intact_entries_and_repaired_to_them(
                 assert parse_ledger(kept, "kept").problems == () and parse_ledger(kept, "kept").count == intact
     for copy in tmp_path.glob("ledger.toml.torn-*"):
         copy.unlink()
+
+
+def test_report_of_a_torn_ledger_is_written_with_the_failure_at_its_top_and_exits_1_as_status_does(torn, tmp_path):
+    ledger, _intact, _fragment = torn
+    out = tmp_path / "r.html"
+    report = run("report", "--output", out, "--ledger", ledger)
+    assert report.exit_code == 1 == run("status", "--ledger", ledger).exit_code, report
+    assert "Traceback" not in report.stderr and "warning:" in report.stderr
+    html = out.read_text(encoding="utf-8")
+    verdict = html[html.index('<section id="verdict" class="failed">'):]
+    assert "incomplete entry" in verdict[: verdict.index("</section>")]  # the failure at its top

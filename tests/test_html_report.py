@@ -374,3 +374,12 @@ def test_chromium_takes_a_screenshot_and_prints_a4_with_the_head_on_every_page(l
     for page in range(1, pages + 1):
         text = subprocess.run([pdftotext, "-f", str(page), "-l", str(page), str(pdf), "-"], capture_output=True, text=True).stdout
         assert "Revisionsrapport 2019" in text and head in text, (page, text[-300:])
+
+
+@pytest.mark.parametrize("lang, kind, of", [("sv", "återföring", "återföring av"), ("en", "reversal", "reversal of")])
+def test_a_reversal_is_named_once_in_the_register(ledger, lang, kind, of):
+    html = bare(report("2019", "--lang", lang, "--ledger", ledger))
+    row = html[html.index('<tr id="e5">'):]
+    row = row[: row.index("</tr>")]
+    assert f'<td>{of} <a href="#e3">3</a></td>' in row, row
+    assert row.count(kind) == 1, row

@@ -254,3 +254,38 @@ def test_text_that_is_not_utf8_is_refused_cleanly(tmp_path, option):
     assert (tmp_path / "ledger.toml").read_bytes() == before
     reverse = run_script("reverse", "1", "--reason", "bad \udcff", cwd=tmp_path)
     assert reverse.exit_code in (1, 2) and "Traceback" not in reverse.stderr
+
+
+# --- a new user's walkthrough: every JSON refusal names its rule -----------------------------------
+
+
+@pytest.mark.parametrize("target, words", [
+    ("99", "there is no entry 99"), ("1", "is a terms entry"), ("3", "is itself a reversal"), ("2", "already reversed by entry 3"),
+])
+def test_json_refusals_of_reverse_name_the_reversal_rule(tmp_path, target, words):
+    import jsonschema
+
+    assert run("init", tmp_path).exit_code == 0
+    ledger = tmp_path / "ledger.toml"
+    assert run("record", "-d", "2019-03-15", "--line", "rss", "-a", "400000", "-c", "03", "--ledger", ledger).exit_code == 0
+    assert run("reverse", "2", "--reason", "fel", "--ledger", ledger).exit_code == 0
+    before = ledger.read_bytes()
+    result = run("reverse", target, "--reason", "x", "--format", "json", "--ledger", ledger)
+    assert_one_line_error(result, 1, "rule reversal: ", words)
+    document = result.json()
+    jsonschema.validate(document, run("schema", "record").json())
+    assert document["problems"] == [{"line": None, "column": None, "rule": "reversal", "message": document["problems"][0]["message"]}]
+    message = document["problems"][0]["message"]
+    assert words in message and not message.startswith("rule")
+    assert ledger.read_bytes() == before
+
+
+def test_the_refusal_schema_names_every_rule_a_refusal_can_name():
+    from typing import get_args
+
+    from kvinnofrid_ledger.outcomes import ProblemRule
+    from kvinnofrid_ledger.reports import RuleName
+
+    rules = run("schema", "record").json()["$defs"]["ProblemItem"]["properties"]["rule"]["enum"]
+    assert set(rules) == set(get_args(ProblemRule)) == {"cell", "file", "changed", "input", *get_args(RuleName)}
+    assert "rule" not in rules

@@ -206,3 +206,49 @@ def test_a_plain_table_is_laid_out_as_rich_lays_out_the_same_table():
     narrow = list(plain.lines(available=28))
     assert max(map(cell_width, narrow)) <= 28 and narrow[4] == "  1  Stockholms…   600 000"
     assert list(plain.lines(available=24))[-1] == "(left out at 24 columns: Name; pipe to see all)"
+
+
+# --- the terms and their history: a digest is never cut ----------------------------------------------
+
+
+@pytest.fixture
+def amended(tmp_path):
+    """A ledger with two terms entries, the second with a long source."""
+    assert run("init", tmp_path, "--date", "2018-01-10", "--source", "Regeringsbeslut S2018/01234").exit_code == 0
+    agreement = tmp_path / "agreement.toml"
+    agreement.write_text(agreement.read_text(encoding="utf-8").replace("total = 20_000_000", "total = 21_000_000"), encoding="utf-8")
+    source = "SKR, December 2019 and March 2021: the restated figures of the agreement, all years"
+    assert len(source) == 83  # whole beside the id, date and "In force" at 120 columns, not at 80
+    assert run("amend", "--source", source, "--date", "2021-03-15", "--ledger", tmp_path / "ledger.toml").exit_code == 0
+    return tmp_path / "ledger.toml"
+
+
+def _digests(ledger) -> list[str]:
+    return [pin["digest"] for pin in run("terms", "--history", "--format", "json", "--ledger", ledger).json()["terms"]]
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_terms_history_fits_the_terminal_and_never_cuts_a_digest(amended, columns):
+    shown = on_terminal(columns, "terms", "--history", "--ledger", amended)
+    lines = shown.splitlines()
+    assert all(cell_width(line) <= columns for line in lines), shown
+    header = next(line for line in lines if line.lstrip().startswith("Id"))
+    assert all(name in header for name in ("Id", "Date", "Source", "In force")), shown
+    for digest in _digests(amended):
+        assert f"digest {digest}" in shown, shown
+    assert "2018-01-10" in shown and "2021-03-15" in shown and "yes" in shown
+    assert "SKR, December 2019" in shown and ("all years" in shown) == (columns == 120), shown
+    assert "left out" not in shown
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_terms_fit_the_terminal_and_never_cut_their_digest(amended, columns):
+    shown = on_terminal(columns, "terms", "--ledger", amended)
+    assert all(cell_width(line) <= columns for line in shown.splitlines()), shown
+    assert f"Digest {_digests(amended)[-1]}" in shown, shown
+
+
+def test_a_piped_terms_history_of_no_entries_keeps_its_title_on_one_line(tmp_path):
+    assert run("init", "--empty", tmp_path).exit_code == 0
+    piped = run("terms", "--history", "--ledger", tmp_path / "ledger.toml")
+    assert piped.exit_code == 0 and piped.stdout.splitlines()[0] == "Terms pinned in the ledger: 0 terms entries", piped

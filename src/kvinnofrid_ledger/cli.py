@@ -18,7 +18,7 @@ import typer
 from typer.core import TyperGroup
 
 from .errors import UserError
-from .formats import SCHEMA_NAMES, emit, formats_for, message, refuse_a_terminal, write
+from .formats import SCHEMA_NAMES, StdoutClosed, emit, formats_for, message, refuse_a_terminal, write
 
 # typer re-exports click's BadParameter but not its base class; find the base by name so that
 # this works whether typer vendors click or depends on it.
@@ -84,7 +84,8 @@ def _name_placeholders(group) -> None:
 def _error_line(message: str) -> None:
     from .render import safe_text
 
-    print(f"error: {safe_text(' '.join(message.split()))}", file=sys.stderr)
+    if sys.stderr is not None:  # closed (`2>&-`): print would send it to stdout instead
+        print(f"error: {safe_text(' '.join(message.split()))}", file=sys.stderr)
 
 
 app = typer.Typer(
@@ -209,12 +210,13 @@ def _problems_as_json(enabled: bool):
             import json
 
             from .errors import Reported
-            from .outcomes import ProblemItem, Refused
+            from .outcomes import INPUT, ProblemItem, Refused
 
-            rule = "input" if error.exit_status == 2 else "rule"
-            problems = error.problems or tuple(Reported(None, None, rule, line, line) for line in error.lines)
+            # every refusal of a rule names its rule in `problems` (record.py); a bare line is an input error
+            problems = error.problems or tuple(Reported(None, None, INPUT, line, line) for line in error.lines)
             fields = [ProblemItem(line=p.line, column=p.column, rule=p.rule, message=p.message) for p in problems]
-            write(json.dumps(Refused(ok=False, problems=fields), ensure_ascii=False) + "\n")
+            with contextlib.suppress(StdoutClosed):  # the refusal, on stderr, is what the status tells
+                write(json.dumps(Refused(ok=False, problems=fields), ensure_ascii=False) + "\n")
         raise
 
 
@@ -506,6 +508,8 @@ def report(
     if problems:
         message(f"warning: {ledger} fails `ledger check` ({len(problems)} problem{'s' if len(problems) > 1 else ''}); the report says so at its top")
     emit("report", build_audit_report(book, terms, problems, year, lang.value), "html", output, ledger=ledger)
+    if book.problems:  # entries could not all be read: the figures shown are incomplete, as for status
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -603,7 +607,8 @@ def amend(
     when = parse_date(date) if date is not None else None
     terms = _terms(data_dir, ledger)
     pin = amend_terms(ledger, terms, source, when, dry_run=dry_run)
-    emit("amend", Pinned(id=pin.id, hash=pin.hash, digest=pin.digest, recorded=not dry_run), format)
+    done = "nothing was written (dry run)" if dry_run else f"terms entry {pin.id} was recorded"
+    emit("amend", Pinned(id=pin.id, hash=pin.hash, digest=pin.digest, recorded=not dry_run), format, done=done)
     _say_dry_run(dry_run)
 
 

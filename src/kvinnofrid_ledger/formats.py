@@ -15,6 +15,7 @@ has returned, so a failed rendering leaves no file behind.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import enum
 import importlib
@@ -109,7 +110,8 @@ def emit(
             write(rendered.preface)
         from .render import print_tables
 
-        print_tables(rendered.tables)
+        with _stdout_or_error():
+            print_tables(rendered.tables)
     else:
         write(rendered, output, ledger=ledger, done=done)
 
@@ -118,7 +120,7 @@ def refuse_a_terminal(kind: str, fmt: str | enum.Enum, output: Optional[Path], y
     """Refuse, before any work, an output that is not for a terminal when it would go to one.
     (`emit` asks too; a command asks first when it has work to save.)"""
     fmt = getattr(fmt, "value", fmt)
-    if output is None and (kind, fmt) in NOT_FOR_A_TERMINAL and sys.stdout.isatty():
+    if output is None and (kind, fmt) in NOT_FOR_A_TERMINAL and sys.stdout is not None and sys.stdout.isatty():
         raise UserError(NOT_FOR_A_TERMINAL[(kind, fmt)].format(year=year or "all"))
 
 
@@ -139,7 +141,46 @@ def write(data: str | bytes, output: Optional[Path] = None, *, ledger: Optional[
         _to_stdout(data)
 
 
+class StdoutClosed(UserError):
+    """A reader's output cannot be written: stdout is closed (`>&-`) or its reader has gone
+    (`ledger export | head -c0`). Exit 2, the status of a command that could not run as asked,
+    which a script tells apart from 1, a rule broken; never a traceback, never a silent status."""
+
+    def __init__(self) -> None:
+        super().__init__("stdout closed before the output was written")
+
+
+@contextlib.contextmanager
+def _stdout_or_error():
+    """Writes to stdout, flushed here so that a closed stdout or a gone reader is found now, not
+    at exit; failing, they become StdoutClosed, and what is still buffered goes nowhere."""
+    try:
+        if sys.stdout is None:
+            raise OSError("stdout is closed")
+        yield
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        _drop_stdout()
+        raise StdoutClosed() from None
+
+
+def _drop_stdout() -> None:
+    """Point descriptor 1 at /dev/null, so that Python's flush at exit does not fail again."""
+    import os
+
+    if sys.stdout is not None:
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            sys.stdout = None
+
+
 def _to_stdout(data: str | bytes) -> None:
+    with _stdout_or_error():
+        _write_stdout(data)
+
+
+def _write_stdout(data: str | bytes) -> None:
     if isinstance(data, bytes):
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
@@ -155,19 +196,13 @@ def _confirm(data: str | bytes, done: str) -> None:
     """The confirmation of what a writer has already done. The exit status tells the truth about
     the ledger: once entries are durably written it is 0, also when stdout is closed or its reader
     has gone (`ledger record ... | false`); a warning on stderr then says what happened."""
-    import os
-
     try:
         if sys.stdout is None:
             raise OSError("stdout is closed")
-        _to_stdout(data)
+        _write_stdout(data)
         sys.stdout.flush()
     except (OSError, ValueError) as error:
-        if sys.stdout is not None:
-            try:  # what is still buffered goes nowhere, instead of failing again at exit
-                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            except (OSError, ValueError):
-                sys.stdout = None
+        _drop_stdout()  # what is still buffered goes nowhere, instead of failing again at exit
         try:
             message(f"warning: {done}, but the confirmation could not be written to stdout ({getattr(error, 'strerror', None) or error})")
         except (OSError, ValueError, AttributeError):
@@ -178,4 +213,5 @@ def message(text: str) -> None:
     """A message (not data) to stderr, with any user text in it made inert."""
     from .render import safe_text
 
-    print(safe_text(text), file=sys.stderr)
+    if sys.stderr is not None:  # closed (`2>&-`): print would send it to stdout instead
+        print(safe_text(text), file=sys.stderr)

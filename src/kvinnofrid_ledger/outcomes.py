@@ -4,7 +4,16 @@ Declared here, once, so that `ledger schema` describes exactly what the commands
 
 from __future__ import annotations
 
-from typing import Literal, Optional, TypedDict  # schemas.py hands pydantic its typing_extensions twin
+from typing import Literal, Optional, TypedDict, get_args  # schemas.py hands pydantic its typing_extensions twin
+
+from .errors import CELL, CHANGED, FILE
+from .reports import RuleName
+
+INPUT = "input"
+"""The rule of a refusal of an option or value the command was given (exit 2)."""
+
+ProblemRule = Literal[(CELL, FILE, CHANGED, INPUT, *get_args(RuleName))]
+"""Every rule a refusal names: a value, the file, a changed row, an option, or a rule of `ledger check`."""
 
 
 class Recorded(TypedDict):
@@ -42,7 +51,7 @@ class ProblemItem(TypedDict):
 
     line: Optional[int]
     column: Optional[str]
-    rule: str
+    rule: ProblemRule
     message: str
 
 

@@ -19,6 +19,7 @@ from .frozen import frozen
 from .ledger import GENESIS, Ledger, build_record, entry_hash, entry_table, open_for_append, parse_ledger
 from .ledger_text import RawEntry, entries_toml
 from .models import DISBURSEMENT, REVERSAL, TERMS_KIND, County, Entry, Problem, Terms, TermsPin
+from .outcomes import INPUT
 
 
 @frozen
@@ -149,10 +150,11 @@ def append_drafts(
         if damaged:
             first = damaged[0]
             where = f"{path}:{first.lineno}" if first.lineno else str(path)
-            raise RuleBroken(
+            text = (
                 f"{path}: the ledger fails `ledger check` ({len(damaged)} problem{'s' if len(damaged) > 1 else ''} "
                 f"with the record itself, the first at {where}: {first.message}); nothing is added to a damaged record"
             )
+            raise RuleBroken(problems=(Reported(None, None, first.rule, text, text),))
         step("hashing the new entries")
         first_id = ledger.next_id
         entries = chain_drafts(ledger, [None if draft is None else _with_known_line(terms, draft) for draft in drafts(ledger)])
@@ -181,7 +183,16 @@ def _describe(problem: Problem, first_id: int, entries: list[Entry], labels: lis
         return Reported(line, None, problem.rule, message, f"{where}: rule {problem.rule}: {message}")
     if len(entries) > 1 and problem.entry is not None:
         return Reported(None, None, problem.rule, message, f"entry {problem.entry} (rule {problem.rule}): {message}")
-    return Reported(None, None, problem.rule, message, f"rule {problem.rule}: {message}")
+    return _broken(problem.rule, message)
+
+
+def _broken(rule: str, message: str) -> Reported:
+    """A problem with no place in the input, named by its rule (for --format json's `rule`)."""
+    return Reported(None, None, rule, message, f"rule {rule}: {message}")
+
+
+def _reversal_refused(message: str) -> RuleBroken:
+    return RuleBroken(problems=(_broken("reversal", message),))
 
 
 # --- drafting from what a clerk types ---------------------------------------------------------
@@ -195,14 +206,14 @@ def reversal_draft(ledger: Ledger, target_id: int, reason: str, date: datetime.d
         raise UserError("--reason must say why the entry is reversed")
     target = next((entry for entry in ledger.entries if entry.id == target_id), None)
     if any(pin.id == target_id for pin in ledger.pins):
-        raise RuleBroken(f"rule reversal: entry {target_id} is a terms entry, which no reversal cancels; the terms change only by `ledger amend`")
+        raise _reversal_refused(f"entry {target_id} is a terms entry, which no reversal cancels; the terms change only by `ledger amend`")
     if target is None:
-        raise RuleBroken(f"rule reversal: there is no entry {target_id} to reverse (the ledger has {ledger.count} entries); nothing was recorded")
+        raise _reversal_refused(f"there is no entry {target_id} to reverse (the ledger has {ledger.count} entr{'y' if ledger.count == 1 else 'ies'}); nothing was recorded")
     if target.kind == REVERSAL:
-        raise RuleBroken(f"rule reversal: entry {target_id} is itself a reversal and cannot be reversed; record the original entry again instead")
+        raise _reversal_refused(f"entry {target_id} is itself a reversal and cannot be reversed; record the original entry again instead")
     earlier = next((entry for entry in ledger.entries if entry.kind == REVERSAL and entry.reverses == target_id), None)
     if earlier is not None:
-        raise RuleBroken(f"rule reversal: entry {target_id} is already reversed by entry {earlier.id}; nothing was recorded")
+        raise _reversal_refused(f"entry {target_id} is already reversed by entry {earlier.id}; nothing was recorded")
     return Draft(
         kind=REVERSAL,
         date=date or target.date,
@@ -341,7 +352,7 @@ def disbursement_draft(
             return parse(*args)
         except (UserError, AmountError) as error:
             message = error.lines[0] if isinstance(error, UserError) else str(error)
-            problems.append(Reported(None, option, "input", message, message))
+            problems.append(Reported(None, option, INPUT, message, message))
             return None
 
     when = read("--date", parse_date, date)

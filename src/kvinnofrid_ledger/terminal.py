@@ -244,6 +244,9 @@ class PlainTable:
     roles: Sequence[str]
     rows: list[Sequence[str]] = field(default_factory=list)
     footer: list[Sequence[str]] = field(default_factory=list)
+    beneath: list[str] = field(default_factory=list)
+    """Optional: a line under each row, indented to the second column and never cut (a digest
+    of 64 hexadecimal digits, which cannot stand beside other columns on 80 columns)."""
 
     def lines(self, available: int | None = None, styled: bool = False) -> Iterator[str]:
         """The table's lines (no line ends); fitted to `available` cells when given."""
@@ -272,8 +275,11 @@ class PlainTable:
         yield ""
         yield f"{bold}{line(self.headers)}{plain}"
         yield " " + "─" * (table_width(widths, fitted.compact) - 2)
-        for row in self.rows:
+        indent = edge_left + " " * (widths[kept[0]] + len(gap)) if kept else edge_left
+        for index, row in enumerate(self.rows):
             yield line(row)
+            if index < len(self.beneath):
+                yield indent + self.beneath[index]
         if self.footer:
             yield ""
             for row in self.footer:

@@ -26,6 +26,11 @@ def _table(title: str | None = None, caption: str | None = None):
     return Table(title=title, caption=caption, box=box.SIMPLE_HEAD, title_justify="left", caption_justify="left")
 
 
+def entries(count: int) -> str:
+    """"1 entry", "2 entries"."""
+    return f"{count} entr{'y' if count == 1 else 'ies'}"
+
+
 def _kr(amount: int) -> str:
     return format_kronor(amount)
 
@@ -144,14 +149,22 @@ def terms_lines(used: TermsUsed) -> list[str]:
 
 
 def pins_table(pins: tuple[TermsPin, ...], terms: Terms):
-    """`ledger terms --history`: the terms entries of a ledger, the last one in force."""
-    table = _table(f"Terms pinned in the ledger: {len(pins)} terms entr{'y' if len(pins) == 1 else 'ies'}")
-    for name in ("Id", "Date", "Digest", "Source", "In force"):
-        table.add_column(name, justify="right" if name == "Id" else "left", no_wrap=name == "Digest")
+    """`ledger terms --history`: the terms entries of a ledger, the last one in force. Each
+    entry's digest stands on a line of its own beneath it, whole: 64 digits cannot stand beside
+    the id, date and source on 80 columns, and a digest cut is no digest."""
+    from .terminal import FIXED, NAME, PlainTable
+
+    table = PlainTable(
+        title=f"Terms pinned in the ledger: {len(pins)} terms entr{'y' if len(pins) == 1 else 'ies'}",
+        headers=("Id", "Date", "Source", "In force"),
+        justify=("right", "left", "left", "left"),
+        roles=(FIXED, FIXED, NAME, FIXED),
+    )
     for index, pin in enumerate(pins):
         last = index == len(pins) - 1
         state = ("yes" if pin.digest == terms.digest else "no: the terms in force differ") if last else ""
-        table.add_row(str(pin.id), pin.date.isoformat(), pin.digest, safe_text(pin.source), state)
+        table.rows.append((str(pin.id), pin.date.isoformat(), safe_text(pin.source), state))
+        table.beneath.append(f"digest {pin.digest}")
     return table
 
 
@@ -173,7 +186,9 @@ def terms_tables(terms: Terms) -> list:
         about.add_row("", f"county {code}: {_kr(amount)} kr")
     about.add_row("Read from", safe_text(", ".join(terms.sources)))
     about.add_row("Where", FOUND_WORDS.get(terms.found, terms.found))
-    about.add_row("Digest", terms.digest)
+    # the digest (64 digits) cannot stand beside the Term column on 80 columns: on a line of
+    # its own beneath the table, whole, where a Value cell would be cut
+    about.caption = f"Digest {terms.digest}"
 
     ceilings = _table("Ceilings and allocations per budget year (kronor)")
     ceilings.add_column("Year")
@@ -218,9 +233,9 @@ def check_text(ledger: Ledger, problems: list[Problem], used: TermsUsed | None =
     if problems:
         chain = next((p for p in problems if p.rule == "chain"), None)
         breaks = f"; the hash chain breaks first at entry {chain.entry} (line {chain.lineno})" if chain else ""
-        lines.append(f"{ledger.path}: FAILED: {len(problems)} problem{'s' if len(problems) != 1 else ''} in {count} entries{breaks}; head {head}")
+        lines.append(f"{ledger.path}: FAILED: {len(problems)} problem{'s' if len(problems) != 1 else ''} in {entries(count)}{breaks}; head {head}")
     else:
-        lines.append(f"{ledger.path}: ok: {count} entries; head {head}")
+        lines.append(f"{ledger.path}: ok: {entries(count)}; head {head}")
     return "\n".join(lines) + "\n"
 
 
@@ -229,7 +244,7 @@ def register_table(rows: list[ExportedEntry], terms: Terms, pins: tuple[TermsPin
     entries stand among the money entries in id order."""
     from .terminal import FIXED, NAME, NOTE, OPTIONAL, PlainTable
 
-    title = f"Ledger: {len(rows) + len(pins)} entries{f' {filtered_by}' if filtered_by else ''} (kronor; repayments and reversals negative)"
+    title = f"Ledger: {entries(len(rows) + len(pins))}{f' {filtered_by}' if filtered_by else ''} (kronor; repayments and reversals negative)"
     table = PlainTable(
         title=safe_text(title),
         headers=("Id", "Date", "Year", "Kind", "Line", "County / recipient", "Amount", "Reference", "Note"),
