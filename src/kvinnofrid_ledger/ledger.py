@@ -208,6 +208,25 @@ def build_record(raw: RawEntry) -> tuple[Entry | TermsPin | None, list[Problem]]
 
 def entry_table(entry: Entry | TermsPin) -> dict[str, Any]:
     """An Entry (or TermsPin) as the table written to the file (and hashed): absent fields left out."""
+    if type(entry) is Entry:
+        # the fields unpacked from the tuple in one step, not looked up by name one by one: an
+        # import builds this table three times per row (tests/test_fast_paths.py holds it to
+        # _reference_entry_table)
+        ident, kind, date, year, line, amount, reference, note, county, recipient, reverses, hash_, _lineno = entry
+        table = {"id": ident, "kind": kind, "date": date, "year": year, "line": line, "amount": amount, "reference": reference, "note": note}
+        if county is not None:
+            table["county"] = county
+        if recipient is not None:
+            table["recipient"] = recipient
+        if reverses is not None:
+            table["reverses"] = reverses
+        table["hash"] = hash_
+        return table
+    return _reference_entry_table(entry)
+
+
+def _reference_entry_table(entry: Entry | TermsPin) -> dict[str, Any]:
+    """entry_table by the field lists of models.py and this module."""
     if type(entry) is TermsPin:
         return {key: getattr(entry, key) for key in PIN_FIELDS}
     table = {key: getattr(entry, key) for key in _REQUIRED if key != "hash"}
