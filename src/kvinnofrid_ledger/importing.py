@@ -12,9 +12,15 @@ import os
 
 from .errors import CELL, FILE, Reported, UserError, read_input
 from .frozen import frozen
+from .ledger import is_hash
 from .models import DISBURSEMENT, KINDS, REPAYMENT, REVERSAL, TERMS_KIND
-from .record import Draft, PinDraft, iso_date
+from .money import AmountError, parse_signed_kronor
+from .record import Draft, PinDraft, iso_date, resolve_county, user_text
 from .reports import CSV_FIELDS, MONEY_ONLY_COLUMNS, TERMS_COLUMNS
+from .transfer import restore
+
+# (this module is imported only by `ledger import`, so what a row needs is imported here once,
+# not by each of 100 000 rows)
 
 REQUIRED_COLUMNS = ("kind", "date", "year", "line", "amount")
 KNOWN_COLUMNS = frozenset(CSV_FIELDS)
@@ -103,9 +109,6 @@ def read_rows(table: Table, terms) -> tuple[list[Row], list[Reported]]:
 
 
 def _row(table: Table, line: int, cells: dict[str, str], terms, problems: list[Reported]) -> Row:
-    from .money import AmountError, parse_signed_kronor
-    from .transfer import restore
-
     before = len(problems)
 
     def bad(column: str, message: str) -> None:
@@ -144,8 +147,6 @@ def _row(table: Table, line: int, cells: dict[str, str], terms, problems: list[R
     reverses = _integer(cells["reverses"], "reverses", bad) if cells.get("reverses", "").strip() else None
     county = text("county")
     if county is not None:
-        from .record import resolve_county
-
         try:
             county = resolve_county(terms, county).code
         except UserError as error:
@@ -172,8 +173,6 @@ def _row(table: Table, line: int, cells: dict[str, str], terms, problems: list[R
 
 def _exported_hash(cells: dict[str, str], bad) -> str | None:
     """The hash a row was exported with; None for a row added by hand (or one not a hash, reported)."""
-    from .ledger import is_hash
-
     exported_hash = cells.get("hash", "").strip() or None
     if exported_hash is not None and not is_hash(exported_hash):
         bad("hash", f"{exported_hash!r} is not a hash as `ledger export` writes it (64 hexadecimal digits); leave it empty for a new row")
@@ -184,8 +183,6 @@ def _exported_hash(cells: dict[str, str], bad) -> str | None:
 def _terms_row(line: int, cells: dict[str, str], text, bad, ident: int | None, exported_hash: str | None, earlier: int) -> Row:
     """A terms row: appended as recorded (its digest is not recomputed: it is history, and the
     terms rule still requires the ledger's last terms entry to pin the terms in force)."""
-    from .ledger import is_hash
-
     wrong = earlier
 
     def fault(column: str, message: str) -> None:
@@ -244,13 +241,11 @@ def _typed(row: Row) -> Row:
     """A new row (no exported hash) is text a person typed: stored in NFC, as `record` stores it
     (record.user_text). A row that carries its exported hash keeps its text to the byte, since
     that hash covers the bytes it was recorded with."""
-    from dataclasses import replace
-
-    from .record import user_text
-
     draft = row.draft
     if row.hash is not None or draft is None or draft.kind == TERMS_KIND:
         return row
+    from dataclasses import replace
+
     typed = replace(draft, reference=user_text(draft.reference), note=user_text(draft.note), recipient=user_text(draft.recipient))
     return replace(row, draft=typed)
 
