@@ -9,7 +9,10 @@ from hypothesis import strategies as st
 from kvinnofrid_ledger.dialects import _QUOTED, unclosed_quote
 from kvinnofrid_ledger.models import Entry, TermsPin
 
-from kvinnofrid_ledger.ledger import GENESIS, _plain_canonical_form, _reference_entry_table, canonical_form, entry_hash, entry_table
+from kvinnofrid_ledger.ledger import (
+    GENESIS, _plain_canonical_form, _reference_build_entry, _reference_entry_table, build_entry, canonical_form, entry_hash, entry_table,
+)
+from kvinnofrid_ledger.ledger_text import RawEntry
 from kvinnofrid_ledger.ledger_text import KEY_ORDER, _plain_entry_toml, _reference_entries_toml, entries_toml, parse_ledger_text
 
 FIELDS = {
@@ -152,3 +155,24 @@ def _reference_unclosed_quote(text, separator):
 @given(st.text(st.sampled_from(['"', ",", ";", "\t", "\n", "\r", "a", "1"])), st.sampled_from([",", ";", "\t"]))
 def test_unclosed_quote_is_the_reference(text, separator):
     assert unclosed_quote(text, separator) == _reference_unclosed_quote(text, separator)
+
+
+BUILD_VALUES = {**FIELDS, "id": st.integers(-2, 5), "amount": st.integers(-2, 5), "kind": st.sampled_from(["disbursement", "repayment", "reversal", "other"]),
+                "hash": st.text("0123456789abcdef", min_size=64, max_size=64) | st.text()}
+
+
+@st.composite
+def money_tables(draw):
+    keys = ["id", "kind", "date", "year", "line", "amount", "reference", "note", "hash"]
+    keys += draw(st.lists(st.sampled_from(["county", "recipient", "reverses"]), unique=True))
+    if draw(st.booleans()):
+        keys = draw(st.permutations(keys))[: draw(st.integers(1, len(keys)))]
+    table = {key: draw(ODD_VALUES if draw(st.integers(0, 9)) == 0 else BUILD_VALUES[key]) for key in keys}
+    if draw(st.integers(0, 9)) == 0:
+        table["extra"] = draw(ODD_VALUES)
+    return table
+
+
+@given(money_tables(), st.integers(0, 100))
+def test_build_entry_is_the_reference(table, lineno):
+    assert build_entry(RawEntry(lineno, table)) == _reference_build_entry(RawEntry(lineno, table))
