@@ -267,6 +267,13 @@ def import_file(
     progress=None,
 ) -> Imported:
     """Append every row of a CSV or .xlsx (the export's columns) to the ledger, all or nothing."""
+    from .gc_pause import gc_paused
+
+    with gc_paused():
+        return _import_file(ledger_path, terms, path, dry_run, accept_changes, progress)
+
+
+def _import_file(ledger_path, terms, path, dry_run: bool, accept_changes: bool, progress) -> Imported:
     from .bends import verify_rows
     from .record import append_drafts
 

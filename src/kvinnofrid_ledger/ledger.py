@@ -289,6 +289,13 @@ class Ledger:
 
 def parse_ledger(data: bytes, path: str = LEDGER_FILE) -> Ledger:
     """parse → build: a Ledger from the bytes of a ledger file."""
+    from .gc_pause import gc_paused
+
+    with gc_paused():
+        return _parse_ledger(data, path)
+
+
+def _parse_ledger(data: bytes, path: str) -> Ledger:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
