@@ -176,3 +176,12 @@ def money_tables(draw):
 @given(money_tables(), st.integers(0, 100))
 def test_build_entry_is_the_reference(table, lineno):
     assert build_entry(RawEntry(lineno, table)) == _reference_build_entry(RawEntry(lineno, table))
+
+
+@given(st.text(st.sampled_from(["\n", "\r", "a", '"', ",", "å", "\u2028", "\x0b", "\U0001f600"])))
+def test_lines_are_string_io_lines(text):
+    import io
+
+    from kvinnofrid_ledger.dialects import _lines
+
+    assert list(_lines(text)) == list(io.StringIO(text, newline="\n"))

@@ -9,6 +9,8 @@ row). Amounts and counties are read by the same functions as `ledger record` rea
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
+from dataclasses import replace
 
 from .errors import CELL, FILE, Reported, UserError, read_input
 from .frozen import frozen
@@ -77,7 +79,7 @@ def read_table(path: str | os.PathLike) -> Table:
     from .dialects import read_csv
 
     _separator, header, rows = read_csv(data, name, CSV_FIELDS)
-    return Table(name, tuple(header), tuple((line, tuple(cells)) for line, cells in rows), neutralised=True)
+    return Table(name, tuple(header), tuple(rows), neutralised=True)
 
 
 def header_problems(table: Table) -> list[Reported]:
@@ -244,10 +246,25 @@ def _typed(row: Row) -> Row:
     draft = row.draft
     if row.hash is not None or draft is None or draft.kind == TERMS_KIND:
         return row
-    from dataclasses import replace
-
     typed = replace(draft, reference=user_text(draft.reference), note=user_text(draft.note), recipient=user_text(draft.recipient))
     return replace(row, draft=typed)
+
+
+class _Labels(Sequence):
+    """Where each row came from ("file.csv:12", and its line 12), made only for a row that a
+    message names, not 100 000 strings held for a refusal that may never come."""
+
+    def __init__(self, table: Table, rows: list[Row]):
+        self._table, self._rows = table, rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        line = self._rows[index].line
+        return self._table.where(line), line
 
 
 @frozen
@@ -284,6 +301,7 @@ def _import_file(ledger_path, terms, path, dry_run: bool, accept_changes: bool, 
     if header:
         raise UserError(problems=tuple(header))
     rows, problems = read_rows(table, terms)
+    table = replace(table, rows=())  # the cells are read: what the rows need of them is in their drafts
     verified = verify_rows(table, rows)
     rows = [_typed(row) for row in verified.rows]
     notes = [item.text for item in verified.repaired]
@@ -301,7 +319,7 @@ def _import_file(ledger_path, terms, path, dry_run: bool, accept_changes: bool, 
         signs = reversal_sign_problems(table, rows, {e.id: e.kind for e in ledger.entries}, ledger.next_id)
         return problems + signs
 
-    labels = [(table.where(row.line), row.line) for row in rows]
+    labels = _Labels(table, rows)
     entries = append_drafts(ledger_path, terms, drafts, dry_run=dry_run, labels=labels, progress=progress, earlier=earlier)
     return Imported(entries, notes)
 
