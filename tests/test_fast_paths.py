@@ -6,7 +6,13 @@ import hashlib
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kvinnofrid_ledger.ledger import GENESIS, _plain_canonical_form, canonical_form, entry_hash
+from kvinnofrid_ledger.dialects import _QUOTED, unclosed_quote
+from kvinnofrid_ledger.models import Entry, TermsPin
+
+from kvinnofrid_ledger.ledger import (
+    GENESIS, _plain_canonical_form, _reference_build_entry, _reference_entry_table, build_entry, canonical_form, entry_hash, entry_table,
+)
+from kvinnofrid_ledger.ledger_text import RawEntry
 from kvinnofrid_ledger.ledger_text import KEY_ORDER, _plain_entry_toml, _reference_entries_toml, entries_toml, parse_ledger_text
 
 FIELDS = {
@@ -126,3 +132,56 @@ TOML_PLAIN = st.text(st.characters(blacklist_categories=("Cs",), blacklist_chara
 )
 def test_the_usual_entry_is_written_directly(table):
     assert _plain_entry_toml(table) == _reference_entries_toml([table])
+
+
+OPTIONAL = st.one_of(st.none(), st.text())
+
+
+@given(st.builds(Entry, st.integers(), st.text(), st.dates(), st.integers(), st.text(), st.integers(), st.text(), st.text(),
+                 OPTIONAL, OPTIONAL, st.one_of(st.none(), st.integers()), st.text(), st.integers())
+       | st.builds(TermsPin, st.integers(), st.just("terms"), st.dates(), st.text(), st.text(), st.text(), st.text(), st.integers()))
+def test_entry_table_is_the_reference(entry):
+    fast, slow = entry_table(entry), _reference_entry_table(entry)
+    assert fast == slow and list(fast) == list(slow)  # the same keys in the same order: the order is written
+
+
+def _reference_unclosed_quote(text, separator):
+    for match in _QUOTED[separator].finditer(text):
+        if not match.group(1):
+            return text.count("\n", 0, match.start()) + 1
+    return None
+
+
+@given(st.text(st.sampled_from(['"', ",", ";", "\t", "\n", "\r", "a", "1"])), st.sampled_from([",", ";", "\t"]))
+def test_unclosed_quote_is_the_reference(text, separator):
+    assert unclosed_quote(text, separator) == _reference_unclosed_quote(text, separator)
+
+
+BUILD_VALUES = {**FIELDS, "id": st.integers(-2, 5), "amount": st.integers(-2, 5), "kind": st.sampled_from(["disbursement", "repayment", "reversal", "other"]),
+                "hash": st.text("0123456789abcdef", min_size=64, max_size=64) | st.text()}
+
+
+@st.composite
+def money_tables(draw):
+    keys = ["id", "kind", "date", "year", "line", "amount", "reference", "note", "hash"]
+    keys += draw(st.lists(st.sampled_from(["county", "recipient", "reverses"]), unique=True))
+    if draw(st.booleans()):
+        keys = draw(st.permutations(keys))[: draw(st.integers(1, len(keys)))]
+    table = {key: draw(ODD_VALUES if draw(st.integers(0, 9)) == 0 else BUILD_VALUES[key]) for key in keys}
+    if draw(st.integers(0, 9)) == 0:
+        table["extra"] = draw(ODD_VALUES)
+    return table
+
+
+@given(money_tables(), st.integers(0, 100))
+def test_build_entry_is_the_reference(table, lineno):
+    assert build_entry(RawEntry(lineno, table)) == _reference_build_entry(RawEntry(lineno, table))
+
+
+@given(st.text(st.sampled_from(["\n", "\r", "a", '"', ",", "å", "\u2028", "\x0b", "\U0001f600"])))
+def test_lines_are_string_io_lines(text):
+    import io
+
+    from kvinnofrid_ledger.dialects import _lines
+
+    assert list(_lines(text)) == list(io.StringIO(text, newline="\n"))

@@ -9,12 +9,20 @@ row). Amounts and counties are read by the same functions as `ledger record` rea
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
+from dataclasses import replace
 
 from .errors import CELL, FILE, Reported, UserError, read_input
 from .frozen import frozen
+from .ledger import is_hash
 from .models import DISBURSEMENT, KINDS, REPAYMENT, REVERSAL, TERMS_KIND
-from .record import Draft, PinDraft, iso_date
+from .money import AmountError, parse_signed_kronor
+from .record import Draft, PinDraft, iso_date, resolve_county, user_text
 from .reports import CSV_FIELDS, MONEY_ONLY_COLUMNS, TERMS_COLUMNS
+from .transfer import restore
+
+# (this module is imported only by `ledger import`, so what a row needs is imported here once,
+# not by each of 100 000 rows)
 
 REQUIRED_COLUMNS = ("kind", "date", "year", "line", "amount")
 KNOWN_COLUMNS = frozenset(CSV_FIELDS)
@@ -71,7 +79,7 @@ def read_table(path: str | os.PathLike) -> Table:
     from .dialects import read_csv
 
     _separator, header, rows = read_csv(data, name, CSV_FIELDS)
-    return Table(name, tuple(header), tuple((line, tuple(cells)) for line, cells in rows), neutralised=True)
+    return Table(name, tuple(header), tuple(rows), neutralised=True)
 
 
 def header_problems(table: Table) -> list[Reported]:
@@ -103,9 +111,6 @@ def read_rows(table: Table, terms) -> tuple[list[Row], list[Reported]]:
 
 
 def _row(table: Table, line: int, cells: dict[str, str], terms, problems: list[Reported]) -> Row:
-    from .money import AmountError, parse_signed_kronor
-    from .transfer import restore
-
     before = len(problems)
 
     def bad(column: str, message: str) -> None:
@@ -144,8 +149,6 @@ def _row(table: Table, line: int, cells: dict[str, str], terms, problems: list[R
     reverses = _integer(cells["reverses"], "reverses", bad) if cells.get("reverses", "").strip() else None
     county = text("county")
     if county is not None:
-        from .record import resolve_county
-
         try:
             county = resolve_county(terms, county).code
         except UserError as error:
@@ -172,8 +175,6 @@ def _row(table: Table, line: int, cells: dict[str, str], terms, problems: list[R
 
 def _exported_hash(cells: dict[str, str], bad) -> str | None:
     """The hash a row was exported with; None for a row added by hand (or one not a hash, reported)."""
-    from .ledger import is_hash
-
     exported_hash = cells.get("hash", "").strip() or None
     if exported_hash is not None and not is_hash(exported_hash):
         bad("hash", f"{exported_hash!r} is not a hash as `ledger export` writes it (64 hexadecimal digits); leave it empty for a new row")
@@ -184,8 +185,6 @@ def _exported_hash(cells: dict[str, str], bad) -> str | None:
 def _terms_row(line: int, cells: dict[str, str], text, bad, ident: int | None, exported_hash: str | None, earlier: int) -> Row:
     """A terms row: appended as recorded (its digest is not recomputed: it is history, and the
     terms rule still requires the ledger's last terms entry to pin the terms in force)."""
-    from .ledger import is_hash
-
     wrong = earlier
 
     def fault(column: str, message: str) -> None:
@@ -244,15 +243,28 @@ def _typed(row: Row) -> Row:
     """A new row (no exported hash) is text a person typed: stored in NFC, as `record` stores it
     (record.user_text). A row that carries its exported hash keeps its text to the byte, since
     that hash covers the bytes it was recorded with."""
-    from dataclasses import replace
-
-    from .record import user_text
-
     draft = row.draft
     if row.hash is not None or draft is None or draft.kind == TERMS_KIND:
         return row
     typed = replace(draft, reference=user_text(draft.reference), note=user_text(draft.note), recipient=user_text(draft.recipient))
     return replace(row, draft=typed)
+
+
+class _Labels(Sequence):
+    """Where each row came from ("file.csv:12", and its line 12), made only for a row that a
+    message names, not 100 000 strings held for a refusal that may never come."""
+
+    def __init__(self, table: Table, rows: list[Row]):
+        self._table, self._rows = table, rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        line = self._rows[index].line
+        return self._table.where(line), line
 
 
 @frozen
@@ -272,6 +284,13 @@ def import_file(
     progress=None,
 ) -> Imported:
     """Append every row of a CSV or .xlsx (the export's columns) to the ledger, all or nothing."""
+    from .gc_pause import gc_paused
+
+    with gc_paused():
+        return _import_file(ledger_path, terms, path, dry_run, accept_changes, progress)
+
+
+def _import_file(ledger_path, terms, path, dry_run: bool, accept_changes: bool, progress) -> Imported:
     from .bends import verify_rows
     from .record import append_drafts
 
@@ -282,6 +301,7 @@ def import_file(
     if header:
         raise UserError(problems=tuple(header))
     rows, problems = read_rows(table, terms)
+    table = replace(table, rows=())  # the cells are read: what the rows need of them is in their drafts
     verified = verify_rows(table, rows)
     rows = [_typed(row) for row in verified.rows]
     notes = [item.text for item in verified.repaired]
@@ -299,7 +319,7 @@ def import_file(
         signs = reversal_sign_problems(table, rows, {e.id: e.kind for e in ledger.entries}, ledger.next_id)
         return problems + signs
 
-    labels = [(table.where(row.line), row.line) for row in rows]
+    labels = _Labels(table, rows)
     entries = append_drafts(ledger_path, terms, drafts, dry_run=dry_run, labels=labels, progress=progress, earlier=earlier)
     return Imported(entries, notes)
 

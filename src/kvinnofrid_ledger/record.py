@@ -62,24 +62,11 @@ def chain_drafts(ledger: Ledger, drafts: list[Draft | PinDraft | None]) -> list[
             continue
         if type(draft) is PinDraft:
             unhashed = TermsPin(next_id + offset, TERMS_KIND, draft.date, draft.agreement, draft.digest, draft.source, "", lineno + 2)
-        else:
-            unhashed = Entry(
-                id=next_id + offset,
-                kind=draft.kind,
-                date=draft.date,
-                year=draft.year,
-                line=draft.line,
-                amount=draft.amount,
-                reference=draft.reference,
-                note=draft.note,
-                county=draft.county,
-                recipient=draft.recipient,
-                reverses=draft.reverses,
-                hash="",
-                lineno=lineno + 2,
-            )
+        else:  # Entry's fields in order (id, kind, date, year, line, amount, reference, note, county, recipient, reverses, hash, lineno)
+            unhashed = Entry(next_id + offset, draft.kind, draft.date, draft.year, draft.line, draft.amount, draft.reference, draft.note,
+                             draft.county, draft.recipient, draft.reverses, "", lineno + 2)
         table = entry_table(unhashed)
-        entry = unhashed._replace(hash=entry_hash(table, prev))
+        entry = type(unhashed)(*unhashed[:-2], entry_hash(table, prev), unhashed[-1])  # _replace(hash=...), a third of its cost
         lineno += 2 + len(table)
         entries.append(entry)
         prev = entry.hash
