@@ -185,3 +185,42 @@ def test_lines_are_string_io_lines(text):
     from kvinnofrid_ledger.dialects import _lines
 
     assert list(_lines(text)) == list(io.StringIO(text, newline="\n"))
+
+
+# --- cli.app_for: the app with the one command named, against the whole app ---------------------
+
+from kvinnofrid_ledger import cli  # noqa: E402
+
+COMMAND_NAMES = sorted(info.name or info.callback.__name__.replace("_", "-") for info in cli.app.registered_commands)
+# Tokens a command line may hold; each drawn line ends in one that stops it at parsing (help, or a
+# usage error), so that no command's body runs.
+TOKENS = st.sampled_from(["2019", "json", "csv", "--format", "nonsense", "--ledger", "x.toml", "--year", "-1", "--dry-run", "--data-dir", "--", "é\u202e"])
+STOPS = st.sampled_from(["--help", "-h", "--no-such-option", "--format", "--format=nonsense", "--year=x"])
+
+
+def _outcome(application, args):
+    import contextlib
+    import io
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            application(args=args, prog_name="ledger")
+            status = None
+        except SystemExit as stop:
+            status = stop.code
+    return status, out.getvalue(), err.getvalue()
+
+
+def test_app_for_picks_the_named_command_alone():
+    for name in COMMAND_NAMES:
+        assert [info.callback for info in cli.app_for([name]).registered_commands] == [
+            info.callback for info in cli.app.registered_commands if (info.name or info.callback.__name__.replace("_", "-")) == name]
+    for first in ([], ["--help"], ["--version"], ["no-such-command"], ["Check"]):
+        assert cli.app_for(first) is cli.app
+
+
+@given(st.sampled_from(COMMAND_NAMES), st.lists(TOKENS, max_size=4), STOPS)
+def test_app_for_parses_helps_and_refuses_as_the_whole_app(name, tokens, stop):
+    args = [name, *tokens, stop]
+    assert _outcome(cli.app_for([name]), args) == _outcome(cli.app, args)

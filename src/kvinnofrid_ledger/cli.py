@@ -119,7 +119,21 @@ def _options(
 def main() -> None:
     """Console-script entry point (`ledger`, `kvinnofrid-ledger`, `python -m kvinnofrid_ledger`)."""
     _safe_streams()
-    app()
+    app_for(sys.argv[1:2])()
+
+
+def app_for(first: list[str]) -> typer.Typer:
+    """The app to run for a command line whose first argument is `first`. typer builds the click
+    command of every registered command on each run (about 4 ms), though a run uses one: when the
+    first argument names a command, the app with that command alone, which parses, helps and
+    refuses exactly as the whole app does (tests/test_fast_paths.py holds them equal). `ledger`,
+    `ledger --help`, `--version` and an unknown command go through the whole app."""
+    for info in app.registered_commands:
+        if first == [info.name or typer.main.get_command_name(info.callback.__name__)]:
+            single = typer.Typer.__new__(typer.Typer)
+            single.__dict__.update(app.__dict__, registered_commands=[info])
+            return single
+    return app
 
 
 def _safe_streams() -> None:
