@@ -10,10 +10,11 @@ import re
 # kronor and the kind of entry, not a minus sign, says which way the money goes. Zero öre
 # (",00" or ".00", as a spreadsheet writes whole kronor in a currency column) is whole kronor;
 # any other öre is not.
-_KRONOR = re.compile(
+# Compiled where an amount is read (re caches it), not on import: `check`, `status` and `export`
+# import this module but read no typed amount.
+_KRONOR = (
     r"(?P<digits>[0-9]{1,3}(?P<group>[ \u00a0\u202f,])[0-9]{3}(?:(?P=group)[0-9]{3})*|[0-9]+)"
-    r"(?P<ore>[,.]00)?(?:\s*(?:kr\.?|sek))?",
-    re.I,
+    r"(?P<ore>[,.]00)?(?:\s*(?:kr\.?|sek))?"
 )
 _MINUS = ("-", "\u2212")  # a hyphen-minus, or the minus sign a spreadsheet may write
 
@@ -29,7 +30,7 @@ def parse_kronor(text: str) -> int:
     The one parser of an amount a person typed, for `record --amount` and `import` alike.
     """
     stripped = text.strip()
-    match = _KRONOR.fullmatch(stripped)
+    match = re.compile(_KRONOR, re.I).fullmatch(stripped)
     if match is not None and match["group"] == "," and (match["ore"] or "").startswith(","):
         match = None  # "400,000,00": commas both group and mark the öre
     if match is None:
