@@ -193,8 +193,10 @@ from kvinnofrid_ledger import cli  # noqa: E402
 
 COMMAND_NAMES = sorted(info.name or info.callback.__name__.replace("_", "-") for info in cli.app.registered_commands)
 # Tokens a command line may hold; each drawn line ends in one that stops it at parsing (help, or a
-# usage error), so that no command's body runs.
-TOKENS = st.sampled_from(["2019", "json", "csv", "--format", "nonsense", "--ledger", "x.toml", "--year", "-1", "--dry-run", "--data-dir", "--", "é\u202e"])
+# usage error), so that no command's body runs. Not "--": after it the stop is an argument, and a
+# body may run (`init -- --help` writes a folder named --help); an option that takes a value may
+# still swallow the stop, so every line also runs in an empty folder of its own.
+TOKENS = st.sampled_from(["2019", "json", "csv", "--format", "nonsense", "--ledger", "x.toml", "--year", "-1", "--dry-run", "--data-dir", "é\u202e"])
 STOPS = st.sampled_from(["--help", "-h", "--no-such-option", "--format", "--format=nonsense", "--year=x"])
 
 
@@ -222,5 +224,14 @@ def test_app_for_picks_the_named_command_alone():
 
 @given(st.sampled_from(COMMAND_NAMES), st.lists(TOKENS, max_size=4), STOPS)
 def test_app_for_parses_helps_and_refuses_as_the_whole_app(name, tokens, stop):
+    import os
+    import tempfile
+
     args = [name, *tokens, stop]
-    assert _outcome(cli.app_for([name]), args) == _outcome(cli.app, args)
+    here = os.getcwd()
+    with tempfile.TemporaryDirectory() as folder:
+        os.chdir(folder)
+        try:
+            assert _outcome(cli.app_for([name]), args) == _outcome(cli.app, args)
+        finally:
+            os.chdir(here)
