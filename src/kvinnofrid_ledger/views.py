@@ -124,27 +124,34 @@ FOUND_WORDS = {
 }
 
 
+def _pin_state(used: TermsUsed) -> tuple[str, str | None]:
+    """Whether the terms a report used are the ones the ledger pins, in words, and the pinned
+    digest when it is another."""
+    if used.pinned is None:
+        return "not pinned in the ledger (pin them with `ledger amend --source TEXT`)", None
+    if used.pinned == used.digest:
+        return f"pinned by entry {used.pinned_by}", None
+    return f"NOT the pinned terms: entry {used.pinned_by} pins", used.pinned
+
+
+def _terms_where(used: TermsUsed) -> str:
+    return f"terms: {used.folder} ({FOUND_WORDS.get(used.found, used.found)})"
+
+
 def terms_line(used: TermsUsed) -> str:
     """One line saying which terms a report judged the ledger by, and whether they are pinned."""
-    if used.pinned is None:
-        pinned = "not pinned in the ledger (pin them with `ledger amend --source TEXT`)"
-    elif used.pinned == used.digest:
-        pinned = f"pinned by entry {used.pinned_by}"
-    else:
-        pinned = f"NOT the pinned terms: entry {used.pinned_by} pins {used.pinned}"
-    return safe_text(f"terms: {used.folder} ({FOUND_WORDS.get(used.found, used.found)}); digest {used.digest}; {pinned}")
+    state, other = _pin_state(used)
+    pinned = state if other is None else f"{state} {other}"
+    return safe_text(f"{_terms_where(used)}; digest {used.digest}; {pinned}")
 
 
 def terms_lines(used: TermsUsed) -> list[str]:
     """The same as `terms_line`, broken where a terminal 80 columns wide needs it: a digest is 64
     characters, so each stands on a line of its own."""
-    lines = [f"terms: {used.folder} ({FOUND_WORDS.get(used.found, used.found)})", f"  digest {used.digest}"]
-    if used.pinned is None:
-        lines.append("  not pinned in the ledger (pin them with `ledger amend --source TEXT`)")
-    elif used.pinned == used.digest:
-        lines.append(f"  pinned by entry {used.pinned_by}")
-    else:
-        lines += [f"  NOT the pinned terms: entry {used.pinned_by} pins", f"  digest {used.pinned}"]
+    state, other = _pin_state(used)
+    lines = [_terms_where(used), f"  digest {used.digest}", f"  {state}"]
+    if other is not None:
+        lines.append(f"  digest {other}")
     return [safe_text(line) for line in lines]
 
 
