@@ -126,7 +126,6 @@ def build_audit_report(
     year: int | None = None,
     lang: str = "sv",
     generated: datetime.datetime | None = None,
-    terms_digest: TermsInForce | None = None,
 ) -> AuditReport:
     """Everything the report shows, for `year` (None: every year and the period)."""
     from . import __version__
@@ -170,7 +169,7 @@ def build_audit_report(
         first_payment_date=terms.first_payment_date,
         final_payment_date=terms.final_payment_date,
         year=year,
-        terms=terms_digest or terms_in_force(terms),
+        terms=terms_in_force(terms),
         check=check_report(ledger, problems, terms),
         pot_blocks=blocks,
         counties=counties,
