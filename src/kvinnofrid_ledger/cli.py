@@ -638,9 +638,7 @@ def repair(
     entries that verify; anything else is refused (exit 1, nothing changed).
     """
     from .repair import repair_ledger
-    from .terms import load_terms
-
-    done = repair_ledger(ledger, load_terms(data_dir), dry_run=dry_run)
+    done = repair_ledger(ledger, _terms(data_dir, ledger), dry_run=dry_run)
     if done.what is None:
         message(f"{ledger}: nothing to repair: {done.entries} entr{'y' if done.entries == 1 else 'ies'}, no interrupted write")
         return
