@@ -6,15 +6,16 @@ formats (SIE, hledger, beancount) also need the terms in force, loaded only when
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Optional
+
+from .frozen import frozen
 
 if TYPE_CHECKING:
     from .ledger import Ledger
     from .models import Entry, Terms
 
 
-@dataclass(frozen=True)
+@frozen
 class LedgerExport:
     """What `ledger export` renders: the ledger as read (whole: export refuses a damaged one), the
     budget year asked for (None: every year), and how to load the terms in force for that year."""

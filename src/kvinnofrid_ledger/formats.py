@@ -16,7 +16,6 @@ has returned, so a failed rendering leaves no file behind.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import enum
 import importlib
 import sys
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from .errors import UserError
+from .frozen import frozen
 
 RENDERERS: dict[tuple[str, str], str] = {
     ("allocate", "table"): "views:allocation_view",
@@ -88,7 +88,7 @@ def renderer(kind: str, fmt: str):
     return getattr(importlib.import_module(f".{module}", __package__), function)
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen
 class Tables:
     """Tables for people (rich tables, or one terminal.PlainTable), with lines of text before them."""
 

@@ -4,8 +4,9 @@
 `__eq__`, `__hash__`, `__setattr__`, `__delattr__`) with one exec() each: about 0.5 ms a class,
 and the records of terms, ledger and reports are about thirty classes that `ledger check` or
 `allocate` must build before they read a byte (Python 3.13 batches the compiles; 3.11 does not).
-Here only `__init__` is compiled, in the standard library's own way; the other five are shared
-functions over the class's field names. The result is a real dataclass: `dataclasses.fields`,
+Here only `__init__` is compiled, in the standard library's own way, and only when the class is
+first instantiated (a run builds a few of the classes it imports: `check` never makes most of the
+report records); the other five are shared functions over the class's field names. The result is a real dataclass: `dataclasses.fields`,
 `replace`, `asdict`, `is_dataclass` and pydantic (which validates the terms and describes the
 reports through it) see what they see of the standard one, and instances behave the same
 (tests/test_frozen.py compares the two on generated values).
@@ -38,7 +39,7 @@ def frozen(cls: type) -> type:
         cls.__doc__ = cls.__name__
     cls = dataclasses.dataclass(cls, init=False, repr=False, eq=False, slots=True)  # no method compiled
     fields = dataclasses.fields(cls)
-    cls.__init__ = _init(cls, fields)
+    cls.__init__ = _init_on_first_call(cls, fields)
     shown = [f.name for f in fields if f.repr]
     compared = _values([f.name for f in fields if f.compare])
     hashed = _values([f.name for f in fields if (f.compare if f.hash is None else f.hash)])
@@ -92,6 +93,33 @@ def _values(names: list[str]):
         (name,) = names
         return lambda obj: (getattr(obj, name),)
     return lambda obj: ()
+
+
+def _init_on_first_call(cls: type, fields: tuple[dataclasses.Field, ...]):
+    """A stand-in `__init__` that compiles the real one on the class's first instantiation, puts it
+    in its own place and calls it: compiling is about 0.1 ms a class, and most classes a run
+    imports are never instantiated in it. It shows the real one's signature (inspect, help)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        init = _init(cls, fields)
+        type.__setattr__(cls, "__init__", init)
+        init(self, *args, **kwargs)
+
+    __init__.__qualname__ = f"{cls.__qualname__}.__init__"
+    __init__.__signature__ = _signature(fields)
+    return __init__
+
+
+def _signature(fields: tuple[dataclasses.Field, ...]):
+    """The signature `_init` compiles, made without compiling it."""
+    from inspect import Parameter, Signature
+
+    kind = Parameter.POSITIONAL_OR_KEYWORD
+    parameters = [Parameter("self", kind)]
+    for f in fields:
+        default = f.default if f.default is not MISSING else _FACTORY if f.default_factory is not MISSING else Parameter.empty
+        parameters.append(Parameter(f.name, kind, default=default, annotation=f.type))
+    return Signature(parameters, return_annotation=None, __validate_parameters__=False)
 
 
 def _init(cls: type, fields: tuple[dataclasses.Field, ...]):
