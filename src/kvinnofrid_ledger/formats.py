@@ -78,9 +78,15 @@ SCHEMA_NAMES: tuple[str, ...] = tuple(dict.fromkeys(
 
 
 def formats_for(kind: str) -> type[enum.Enum]:
-    """The --format choices of a command, in registry order, as the Enum typer needs."""
-    names = [fmt for report, fmt in RENDERERS if report == kind]
-    return enum.Enum(f"Format_{kind.replace('-', '_')}", {name: name for name in names}, type=str)
+    """The --format choices of a command, in registry order, as the Enum typer needs (one Enum per
+    kind: `record` and `reverse` share theirs)."""
+    if kind not in _FORMAT_ENUMS:
+        names = [fmt for report, fmt in RENDERERS if report == kind]
+        _FORMAT_ENUMS[kind] = enum.Enum(f"Format_{kind.replace('-', '_')}", {name: name for name in names}, type=str)
+    return _FORMAT_ENUMS[kind]
+
+
+_FORMAT_ENUMS: dict[str, type[enum.Enum]] = {}
 
 
 def renderer(kind: str, fmt: str):
