@@ -7,7 +7,6 @@ imported only when a table is drawn.
 from __future__ import annotations
 
 import contextlib
-import csv
 import dataclasses
 import datetime
 import io
@@ -60,6 +59,8 @@ def json_line(report: Any, **_context: Any) -> str:
 
 
 def csv_text(header: Iterable[str], rows: Iterable[Iterable[Any]], delimiter: str = ",") -> str:
+    import csv  # here, not at the top: render.py serves JSON and tables too (csv costs 0.8 ms)
+
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n", delimiter=delimiter)
     writer.writerow(header)
