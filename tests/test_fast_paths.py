@@ -242,3 +242,92 @@ def test_app_for_parses_helps_and_refuses_as_the_whole_app(name, tokens, stop):
             assert _outcome(cli.app_for([name]), args) == _outcome(cli.app, args)
         finally:
             os.chdir(here)
+
+
+# --- plain_toml.loads: the terms' TOML without tomllib, against tomllib --------------------------
+
+import datetime as _datetime  # noqa: E402
+import tomllib  # noqa: E402
+
+from kvinnofrid_ledger import plain_toml  # noqa: E402
+
+_KEYS = st.sampled_from(["a", "b", "year", "09", "first_year", "x-y", "a.b", '"q"', "å"])
+_NAMES = st.sampled_from(["period", "pot", "line", "a", "a.b", " pot "])
+_SCALARS = st.one_of(
+    st.text(st.characters(codec="utf-8", exclude_characters="\n"), max_size=6).map(lambda t: f'"{t}"'),
+    st.text(st.characters(codec="utf-8", exclude_characters="\n"), max_size=6).map(lambda t: f"'{t}'"),
+    st.integers(-10**6, 10**6).map(str),
+    st.sampled_from(["1_000", "1__0", "_1", "1_", "01", "+5", "-0", "0x1f", "1e3", "1.5", "inf", "9" * 5000]),
+    st.sampled_from(["true", "false", "True", "2019-06-30", "2019-02-30", "2019-6-30", "1979-05-27T07:32:00", "1979-05-27 07:32:00", "07:32:00"]),
+    st.dates(min_value=_datetime.date(1, 1, 1)).map(lambda d: d.isoformat()),
+)
+_SPACE = st.sampled_from(["", " ", "  ", "\t"])
+
+
+@st.composite
+def _toml_values(draw, depth=0):
+    kind = draw(st.integers(0, 3 if depth == 0 else 0))
+    if kind <= 1:
+        return draw(_SCALARS)
+    items = draw(st.lists(_toml_values(depth=1) if kind == 2 else st.tuples(_KEYS, _SPACE, _toml_values(depth=1)), max_size=3))
+    if kind == 3:
+        items = [f"{key}{space}={space}{value}" for key, space, value in items]
+    sep = draw(st.sampled_from([",", ", ", " ,"]))
+    inner = sep.join(items) + draw(st.sampled_from(["", ",", " "]))
+    return ("[" if kind == 2 else "{") + draw(_SPACE) + inner + draw(_SPACE) + ("]" if kind == 2 else "}")
+
+
+_TOML_LINES = st.one_of(
+    st.just(""),
+    st.text(st.characters(codec="utf-8", exclude_characters="\n"), max_size=8).map(lambda t: "# " + t),
+    st.tuples(_SPACE, _NAMES, _SPACE).map(lambda p: f"{p[0]}[{p[1]}]{p[2]}"),
+    st.tuples(_SPACE, _NAMES).map(lambda p: f"{p[0]}[[{p[1]}]]"),
+    st.tuples(_SPACE, _KEYS, _SPACE, _toml_values(), st.sampled_from(["", " # note", "# x"])).map(
+        lambda p: f"{p[0]}{p[1]}{p[2]}={p[2]}{p[3]}{p[4]}"
+    ),
+)
+
+
+def _typed(value):
+    """The value with every scalar's type beside it: True == 1 in Python, but not in TOML."""
+    if isinstance(value, dict):
+        return {key: _typed(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_typed(item) for item in value]
+    return (type(value).__name__, value)
+
+
+@given(st.lists(_TOML_LINES, max_size=8), st.sampled_from(["\n", "\r\n", "\r"]))
+def test_plain_toml_reads_as_tomllib_or_leaves_it_to_tomllib(lines, end):
+    text = end.join(lines)
+    fast = plain_toml.loads(text)
+    try:
+        reference = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, ValueError):
+        reference = None
+        assert fast is None, f"read {text!r}, which tomllib refuses"
+    if fast is not None:
+        assert _typed(fast) == _typed(reference)
+
+
+def test_plain_toml_reads_the_shipped_terms_and_every_construct_they_may_use():
+    from kvinnofrid_ledger.terms import shipped_data_dir
+
+    for name in ("agreement.toml", "counties.toml"):
+        text = (shipped_data_dir() / name).read_text(encoding="utf-8")
+        assert plain_toml.loads(text) == tomllib.loads(text) != {}
+    amended = (
+        '# terms\r\nname = "Överenskommelse #1" # note\n[period]\nfirst_year = 2018\nfinal_payment_date = 2021-06-30\n'
+        "[[amendment]]\nyear = 2019\nceilings = { total = 25_000_000, kvinnofrid = 20_000_000 }\n"
+        "[allocation]\ncounties = { \"09\" = 450_000 }\nparties = ['A', \"B, C\",]\nok = true\n"
+    )
+    assert plain_toml.loads(amended) == tomllib.loads(amended)
+
+
+@given(st.binary(max_size=300))
+def test_the_builtin_sha256_is_hashlibs(data):
+    import hashlib
+
+    from kvinnofrid_ledger.digests import sha256
+
+    assert sha256(data).hexdigest() == hashlib.sha256(data).hexdigest()

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import functools
 import os
-import tomllib
 from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from . import plain_toml
 from .allocation import allocate_counties
 from .errors import UserError, read_input
 from .models import TOTAL, AgreementFile, Amendment, CountiesFile, County, Terms, YearTerms, construct
@@ -131,11 +131,10 @@ def terms_digest(raw_agreement: dict[str, Any], raw_counties: dict[str, Any]) ->
     and a checkout that turns LF into CRLF must not look like an amendment. An auditor recomputes
     it with the standard library (see the README).
     """
-    import hashlib
-
     from .canonical import canonical_json
+    from .digests import sha256
 
-    return hashlib.sha256(canonical_json({"agreement": raw_agreement, "counties": raw_counties})).hexdigest()
+    return sha256(canonical_json({"agreement": raw_agreement, "counties": raw_counties})).hexdigest()
 
 
 def _marker_found(marker: Path | None) -> bool:
@@ -161,11 +160,10 @@ def _validated_marker(agreement: bytes, counties: bytes) -> Path | None:
     folder = cache_dir()
     if folder is None:
         return None
-    import hashlib
-
     from . import __version__
+    from .digests import sha256
 
-    digest = hashlib.sha256()
+    digest = sha256()
     for part in (__version__.encode(), _validator_digest(), agreement, counties):  # each length-prefixed: no two splits collide
         digest.update(b"%d:" % len(part) + part)
     digest = digest.hexdigest()
@@ -180,10 +178,10 @@ validated again by the code as it now is."""
 
 @functools.cache
 def _validator_digest() -> bytes:
-    import hashlib
+    from .digests import sha256
 
     here = Path(__file__).resolve().parent
-    digest = hashlib.sha256()
+    digest = sha256()
     for name in VALIDATORS:
         try:
             source = (here / name).read_bytes()
@@ -254,9 +252,18 @@ def _read_toml(path: Path) -> tuple[bytes, dict[str, Any]]:
     except UserError as error:
         raise TermsError(list(error.lines)) from None
     try:
-        return data, tomllib.loads(data.decode("utf-8"))
+        text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise TermsError([f"{path}: not UTF-8 text (byte {error.start})"]) from None
+    parsed = plain_toml.loads(text)  # the terms as written: without importing tomllib
+    return data, parsed if parsed is not None else _read_any_toml(path, text)
+
+
+def _read_any_toml(path: Path, text: str) -> dict[str, Any]:
+    import tomllib
+
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise TermsError([f"{path}: not valid TOML: {error}"]) from None
     except ValueError as error:  # an integer of thousands of digits: past Python's conversion limit
