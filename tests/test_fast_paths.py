@@ -331,3 +331,20 @@ def test_the_builtin_sha256_is_hashlibs(data):
     from kvinnofrid_ledger.digests import sha256
 
     assert sha256(data).hexdigest() == hashlib.sha256(data).hexdigest()
+
+
+# --- render's characters to escape: a set first, the regular expression when needed ---------------
+
+_ESCAPABLE = st.text(st.sampled_from(["a", "å", " ", "\t", "\n", "\r", "\x1b", "\x7f", "\x85", "\u200b", "\u2028", "\u202e", "\u2066", "\ufeff", "\u2070"]), max_size=40)
+
+
+@given(_ESCAPABLE, st.booleans())
+def test_characters_are_escaped_as_their_regular_expression_escapes_them(text, long):
+    import re
+
+    from kvinnofrid_ledger import render
+
+    text = text * (render._Characters.SHORT // max(len(text), 1) + 1) if long else text
+    for characters in (render._JSON_INVISIBLE, render._UNSAFE, render._UNSAFE_IN_DOCUMENT):
+        fresh = render._Characters(characters.pattern, characters.chars)  # not yet compiled
+        assert fresh.sub(render._escape, text) == re.sub(characters.pattern, render._escape, text)
