@@ -348,3 +348,15 @@ def test_characters_are_escaped_as_their_regular_expression_escapes_them(text, l
     for characters in (render._JSON_INVISIBLE, render._UNSAFE, render._UNSAFE_IN_DOCUMENT):
         fresh = render._Characters(characters.pattern, characters.chars)  # not yet compiled
         assert fresh.sub(render._escape, text) == re.sub(characters.pattern, render._escape, text)
+
+
+def test_the_models_field_types_are_get_type_hints():
+    import dataclasses
+    from typing import get_type_hints
+
+    from kvinnofrid_ledger import models
+
+    made = [value for value in vars(models).values() if dataclasses.is_dataclass(value)]
+    assert len(made) >= 10
+    for model in made:
+        assert models._hints(model) == get_type_hints(model, include_extras=True), model

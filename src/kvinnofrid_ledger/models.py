@@ -12,6 +12,7 @@ import collections.abc
 import dataclasses
 import datetime
 import functools
+import sys
 import types
 from dataclasses import field
 from types import MappingProxyType
@@ -262,6 +263,9 @@ def construct(model: type, data: Any) -> Any:
 
 def _construct(hint: Any, value: Any) -> Any:
     origin = get_origin(hint)
+    if origin is Annotated:  # a validation marker: what it marks is what is built
+        hint = get_args(hint)[0]
+        origin = get_origin(hint)
     if dataclasses.is_dataclass(hint):
         hints = _hints(hint)
         return hint(**{key: _construct(hints[key], item) for key, item in value.items()})
@@ -287,7 +291,15 @@ _LEAVES = (int, str, bool, datetime.date)
 
 @functools.cache
 def _hints(model: type) -> dict[str, Any]:
-    return get_type_hints(model)
+    """The model's field types, as `get_type_hints(model, include_extras=True)` gives them. The
+    annotations are strings (postponed evaluation), and get_type_hints compiles each one apart:
+    2 ms for the fifty fields of the terms, on every run. Here they are compiled as one tuple."""
+    fields = [f for f in dataclasses.fields(model) if isinstance(f.type, str)]
+    if len(fields) < len(dataclasses.fields(model)):  # not all strings: the general way
+        return get_type_hints(model, include_extras=True)
+    namespace = sys.modules[model.__module__].__dict__
+    values = eval(f"({', '.join(f.type for f in fields)},)", namespace)  # noqa: S307 - this module's own annotations
+    return {f.name: value for f, value in zip(fields, values)}
 
 
 # --- the ledger -----------------------------------------------------------------------------
