@@ -284,6 +284,43 @@ def test_amend_refuses_a_damaged_record_and_dry_run_writes_nothing(project):
     unchanged_after(ledger, run("amend", "--source", "SKR", "--ledger", ledger), 1, "amendment refused", "damaged record", before=tampered)
 
 
+# --- the dates of terms entries: from the period's first day on, in date order ---------------------
+
+
+def test_init_refuses_a_terms_entry_dated_before_the_period_and_writes_nothing(tmp_path):
+    result = run("init", tmp_path / "new", "--date", "2017-12-31", "--source", "SKL")
+    assert_one_line_error(result, 1, "rule period", "dated 2017-12-31", "before the agreement's period 2018–2020 begins on 2018-01-01",
+                          "give --date 2018-01-01 or later", "nothing was written")
+    assert not (tmp_path / "new").exists()
+    first_day = run("init", tmp_path / "ok", "--date", "2018-01-01", "--source", "SKL")
+    assert first_day.exit_code == 0 and read(tmp_path / "ok" / "ledger.toml").pins[0].date.isoformat() == "2018-01-01"
+
+
+def test_a_terms_entry_after_the_period_is_pinned_since_terms_are_restated_later(project):
+    """SKR restated 2020's amounts in March 2021: the tour's amendment is dated then, and a
+    ledger set up today pins its terms today, so the period's last day is no bound for a pin."""
+    ledger = ledger_of(project)
+    append_terms(project, SKR_RESTATED)
+    assert run("amend", "--source", "SKR, March 2021", "--date", "2021-03-15", "--ledger", ledger).exit_code == 0
+    assert run("check", "--ledger", ledger).exit_code == 0
+
+
+@pytest.mark.parametrize(("date", "rule", "words"), [
+    ("2017-06-30", "period", "before the agreement's period 2018–2020 begins on 2018-01-01, the earliest date of any entry the terms judge; give --date 2018-01-01 or later"),
+    ("2018-01-09", "terms", "before the last terms entry, entry 1 of 2018-01-10; terms entries are in date order"),
+])
+def test_amend_refuses_a_date_before_the_period_or_the_last_terms_entry(project, date, rule, words):
+    ledger = ledger_of(project)
+    append_terms(project, SKR_RESTATED)
+    before = ledger.read_bytes()
+    result = run("amend", "--source", "SKR", "--date", date, "--ledger", ledger)
+    unchanged_after(ledger, result, 1, f"amendment refused: rule {rule}: the terms entry would be dated {date}", words, before=before)
+    assert len(result.stderr.splitlines()) == 1
+    same_day = run("amend", "--source", "SKR", "--date", "2018-01-10", "--ledger", ledger)  # the last pin's own day is in order
+    assert same_day.exit_code == 0, same_day
+    assert [pin.date.isoformat() for pin in read(ledger).pins] == ["2018-01-10", "2018-01-10"]
+
+
 # --- the terms entry in the file, the verifiers, list and history ------------------------------------
 
 

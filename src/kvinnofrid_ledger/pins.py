@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime
 import os
 
-from .errors import RuleBroken, UserError
+from .errors import Reported, RuleBroken, UserError
 from .ledger import Ledger, parse_ledger, serialize_entries
 from .ledger_text import LEDGER_HEADER
 from .models import Terms, TermsPin
@@ -35,7 +35,25 @@ def pin_draft(terms: Terms, source: str, date: datetime.date | None) -> PinDraft
     text = " ".join(source.split())
     if not text:
         raise UserError("--source is empty: name the government decision or SKR page the terms come from")
-    return PinDraft(date=date or datetime.date.today(), agreement=terms.agreement.name, digest=terms.digest, source=text)
+    when = date or datetime.date.today()
+    first = terms.first_payment_date
+    if when < first:
+        raise _date_refused(
+            "period",
+            f"the terms entry would be dated {when}, before the agreement's period {terms.period_text} begins on {first}, "
+            f"the earliest date of any entry the terms judge; give --date {first} or later",
+        )
+    return PinDraft(date=when, agreement=terms.agreement.name, digest=terms.digest, source=text)
+
+
+def _date_refused(rule: str, message: str) -> RuleBroken:
+    """A terms entry's date that the ledger's terms entries cannot take, named by its option.
+
+    Its lower bound is the period's first day. There is no upper bound in the period: terms are
+    restated after it (SKR's pages of March 2021 restate 2020), and a ledger set up today for the
+    agreement pins its terms today. The terms entries are in date order (see `amend_terms`)."""
+    text = f"rule {rule}: {message}; nothing was written"
+    return RuleBroken(problems=(Reported(None, "--date", rule, f"{message}; nothing was written", text),))
 
 
 def first_pin(terms: Terms, source: str, date: datetime.date | None) -> bytes:
@@ -48,10 +66,10 @@ def amend_terms(path: str | os.PathLike, terms: Terms, source: str, date: dateti
     """Pin the terms in force (edited since the last terms entry, or never pinned) in the ledger.
 
     Refused with UserError (exit 2) without a source, or when the terms in force are the ones
-    already pinned; with RuleBroken (exit 1) when any entry would break any rule under them, or
-    the record is damaged. Nothing is written when refused.
+    already pinned; with RuleBroken (exit 1) when any entry would break any rule under them, the
+    record is damaged, or the date is before the period or before the last terms entry's date.
+    Nothing is written when refused.
     """
-    draft = pin_draft(terms, source, date)
 
     def drafts(ledger: Ledger) -> list[PinDraft]:
         if ledger.pins and ledger.pins[-1].digest == terms.digest:
@@ -60,9 +78,17 @@ def amend_terms(path: str | os.PathLike, terms: Terms, source: str, date: dateti
                 f"nothing to amend: the terms in force ({' and '.join(terms.sources)}) are the ones entry {pin.id} "
                 f"already pins (digest {terms.digest}); edit them first, or point --data-dir at the new terms"
             )
+        last = ledger.pins[-1] if ledger.pins else None
+        if last is not None and draft.date < last.date:  # in date order: the terms in force on a day are plain
+            raise _date_refused(
+                "terms",
+                f"the terms entry would be dated {draft.date}, before the last terms entry, entry {last.id} of {last.date}; "
+                f"terms entries are in date order, so that the terms in force on any day are plain: give --date {last.date} or later",
+            )
         return [draft]
 
     try:
+        draft = pin_draft(terms, source, date)
         (pin,) = append_drafts(path, terms, drafts, dry_run=dry_run, whole=True)
     except RuleBroken as error:
         raise RuleBroken(*[f"amendment refused: {line}" for line in error.lines]) from None
