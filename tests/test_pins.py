@@ -284,6 +284,76 @@ def test_amend_refuses_a_damaged_record_and_dry_run_writes_nothing(project):
     unchanged_after(ledger, run("amend", "--source", "SKR", "--ledger", ledger), 1, "amendment refused", "damaged record", before=tampered)
 
 
+# --- amend --format json: a refusal is a document too, as for record and import ---------------------
+
+
+AMEND_JSON_REFUSALS = [
+    # (args, edit of agreement.toml, status, [(column, rule)])
+    ([], "total = 21_000_000", 2, [("--source", "input")]),
+    (["--source", " "], "total = 21_000_000", 2, [("--source", "input")]),
+    (["--source", "SKR", "--date", "2021-02-30"], "total = 21_000_000", 2, [("--date", "input")]),
+    (["--source", "SKR"], "total = 20_000_000", 2, [(None, "input")]),  # nothing to amend
+    (["--source", "SKR"], "total = 20_000_000.0", 2, [(None, "input")]),  # terms that do not load
+    (["--source", "SKR", "--date", "2018-01-09"], "total = 21_000_000", 1, [("--date", "terms")]),
+    (["--source", "SKR", "--date", "2017-01-09"], "total = 21_000_000", 1, [("--date", "period")]),
+    (["--source", "SKR"], "kvinnofrid = 15_000_000\n", 1, [(None, "ceiling"), (None, "allocation")]),
+]
+
+
+@pytest.mark.parametrize(("args", "total", "status", "problems"), AMEND_JSON_REFUSALS)
+def test_amend_json_refusal_is_a_document_of_its_schema(project, args, total, status, problems):
+    import jsonschema
+
+    ledger = ledger_of(project)
+    assert record(project, "--date", "2019-03-01", "--line", "rss", "--county", "01", "--amount", "600000").exit_code == 0
+    assert record(project, "--date", "2019-03-01", "--line", "samverkan", "--recipient", "SKR", "--amount", "14000000").exit_code == 0
+    agreement = project / "agreement.toml"
+    text = agreement.read_text(encoding="utf-8")
+    if total.startswith("kvinnofrid"):  # 2019's kvinnofrid lowered below what is spent, and Stockholm's allocation
+        text += '\n[[amendment]]\nyear = 2019\nsource = "lower"\nceilings = { kvinnofrid = 14_000_000 }\nallocation = { metropolitan = 500_000 }\n'
+    else:
+        text = text.replace("total = 20_000_000", total)
+    agreement.write_text(text, encoding="utf-8")
+    before = ledger.read_bytes()
+    result = run("amend", *args, "--format", "json", "--ledger", ledger)
+    unchanged_after(ledger, result, status, before=before)
+    document = result.json()
+    jsonschema.validate(document, run("schema", "amend").json(), cls=jsonschema.Draft202012Validator)
+    assert document["ok"] is False
+    assert sorted(((p["column"], p["rule"]) for p in document["problems"]), key=str) == sorted(problems, key=str)
+    assert all(p["line"] is None for p in document["problems"])
+    assert all(p["message"] in result.stderr for p in document["problems"])
+    assert len(result.stderr.splitlines()) == len(problems)
+
+
+@pytest.mark.parametrize("command", [
+    ["record", "--date", "2019-03-01", "--line", "rss", "--county", "01", "--amount", "5"], ["import", "rows.csv"], ["amend", "--source", "SKR"],
+])
+def test_json_refusal_under_terms_that_do_not_load_is_a_document_not_a_traceback(project, command):
+    import jsonschema
+
+    ledger = ledger_of(project)
+    (project / "rows.csv").write_text("kind,date,year,line,county,amount\ndisbursement,2019-03-02,2019,rss,01,5\n", encoding="utf-8")
+    agreement = project / "agreement.toml"
+    agreement.write_text(agreement.read_text(encoding="utf-8").replace("total = 20_000_000", "total = 20_000_000.0"), encoding="utf-8")
+    before = ledger.read_bytes()
+    command = [str(project / part) if part == "rows.csv" else part for part in command]
+    result = run(*command, "--format", "json", "--ledger", ledger)
+    unchanged_after(ledger, result, 2, "ceilings.total: must be a whole number", before=before)
+    problems = result.json()["problems"]
+    assert [(p["line"], p["column"], p["rule"]) for p in problems] == [(None, None, "input")] * len(result.stderr.splitlines())
+    jsonschema.validate(result.json(), run("schema", command[0]).json(), cls=jsonschema.Draft202012Validator)
+
+
+def test_amend_json_success_follows_the_same_schema(project):
+    import jsonschema
+
+    append_terms(project, SKR_RESTATED)
+    result = run("amend", "--source", "SKR", "--format", "json", "--ledger", ledger_of(project))
+    assert result.exit_code == 0 and result.json()["id"] == 2 and result.json()["recorded"] is True
+    jsonschema.validate(result.json(), run("schema", "amend").json(), cls=jsonschema.Draft202012Validator)
+
+
 # --- the dates of terms entries: from the period's first day on, in date order ---------------------
 
 

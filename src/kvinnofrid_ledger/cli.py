@@ -616,11 +616,10 @@ def amend(
     from .pins import amend_terms
     from .record import parse_date
 
-    if source is None:
-        raise UserError("--source is required: name the government decision or SKR page the new terms come from")
-    when = parse_date(date) if date is not None else None
-    terms = _terms(data_dir, ledger)
-    pin = amend_terms(ledger, terms, source, when, dry_run=dry_run)
+    with _problems_as_json(format.value == "json"):
+        when = parse_date(date) if date is not None else None
+        terms = _terms(data_dir, ledger)
+        pin = amend_terms(ledger, terms, source, when, dry_run=dry_run)
     done = "nothing was written (dry run)" if dry_run else f"terms entry {pin.id} was recorded"
     emit("amend", Pinned(id=pin.id, hash=pin.hash, digest=pin.digest, recorded=not dry_run), format, done=done)
     _say_dry_run(dry_run)

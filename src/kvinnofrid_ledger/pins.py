@@ -18,23 +18,27 @@ from __future__ import annotations
 
 import datetime
 import os
+from dataclasses import replace
 
 from .errors import Reported, RuleBroken, UserError
 from .ledger import Ledger, parse_ledger, serialize_entries
 from .ledger_text import LEDGER_HEADER
 from .models import Terms, TermsPin
+from .outcomes import INPUT
 from .record import PinDraft, append_drafts, chain_drafts
 
 
-def pin_draft(terms: Terms, source: str, date: datetime.date | None) -> PinDraft:
+def pin_draft(terms: Terms, source: str | None, date: datetime.date | None) -> PinDraft:
     """A terms entry for the terms in force; `source` says where they come from."""
+    if source is None:
+        raise _source_refused("--source is required: name the government decision or SKR page the new terms come from")
     try:
         source.encode("utf-8")
     except UnicodeEncodeError:
-        raise UserError("--source is not valid UTF-8 text; check the terminal's or the script's encoding") from None
+        raise _source_refused("--source is not valid UTF-8 text; check the terminal's or the script's encoding") from None
     text = " ".join(source.split())
     if not text:
-        raise UserError("--source is empty: name the government decision or SKR page the terms come from")
+        raise _source_refused("--source is empty: name the government decision or SKR page the terms come from")
     when = date or datetime.date.today()
     first = terms.first_payment_date
     if when < first:
@@ -44,6 +48,10 @@ def pin_draft(terms: Terms, source: str, date: datetime.date | None) -> PinDraft
             f"the earliest date of any entry the terms judge; give --date {first} or later",
         )
     return PinDraft(date=when, agreement=terms.agreement.name, digest=terms.digest, source=text)
+
+
+def _source_refused(message: str) -> UserError:
+    return UserError(problems=(Reported(None, "--source", INPUT, message, message),))
 
 
 def _date_refused(rule: str, message: str) -> RuleBroken:
@@ -90,6 +98,8 @@ def amend_terms(path: str | os.PathLike, terms: Terms, source: str, date: dateti
     try:
         draft = pin_draft(terms, source, date)
         (pin,) = append_drafts(path, terms, drafts, dry_run=dry_run, whole=True)
-    except RuleBroken as error:
-        raise RuleBroken(*[f"amendment refused: {line}" for line in error.lines]) from None
+    except RuleBroken as error:  # each problem keeps its rule and place, for --format json
+        if not error.problems:
+            raise RuleBroken(*[f"amendment refused: {line}" for line in error.lines]) from None
+        raise RuleBroken(problems=tuple(replace(problem, text=f"amendment refused: {problem.text}") for problem in error.problems)) from None
     return pin

@@ -254,7 +254,8 @@ def iso_date(text: str) -> datetime.date | None:
 def parse_date(text: str, option: str = "--date") -> datetime.date:
     when = iso_date(text)
     if when is None:
-        raise UserError(f"{option} {text!r} is not a date; write YYYY-MM-DD, such as 2019-03-15")
+        message = f"{option} {text!r} is not a date; write YYYY-MM-DD, such as 2019-03-15"
+        raise UserError(problems=(Reported(None, option, INPUT, message, message),))
     return when
 
 
