@@ -504,6 +504,59 @@ def test_import_of_bad_terms_rows(project, tmp_path, row, status, words):
     unchanged_after(ledger, run("import", tmp_path / "in.csv", "--ledger", ledger), status, words, before=before)
 
 
+# --- an export's terms rows imported into a ledger that pins terms already -----------------------------
+
+
+def _exported(folder: Path, tmp_path: Path, name: str, *args: str) -> Path:
+    out = tmp_path / name
+    assert run("export", *args, "--output", out, "--ledger", ledger_of(folder)).exit_code == 0
+    return out
+
+
+@pytest.mark.parametrize("format", ["csv", "xlsx"])
+def test_an_exported_pin_of_the_terms_in_force_is_not_imported_again(project, tmp_path, format):
+    source = tmp_path / "source"
+    assert run("init", source, "--date", "2018-02-01", "--source", "another copy of the shipped terms").exit_code == 0
+    assert record(source, "--date", "2019-03-01", "--line", "rss", "--county", "12", "--amount", "600000", "--reference", "S-1").exit_code == 0
+    exported = _exported(source, tmp_path, f"source.{format}", "--format", format)
+    ledger = ledger_of(project)
+    assert record(project, "--date", "2019-03-01", "--line", "rss", "--county", "03", "--amount", "400000", "--reference", "P-1").exit_code == 0
+    result = run("import", exported, "--ledger", ledger)
+    assert result.exit_code == 0, result
+    assert result.stdout.startswith("imported 1 entry (ids 3–3)")
+    assert "is no change of terms; it was left out" in result.stderr and "entry 1, digest " + SHIPPED.digest in result.stderr
+    book = read(ledger)
+    assert [pin.id for pin in book.pins] == [1] and [(e.id, e.reference) for e in book.entries] == [(2, "P-1"), (3, "S-1")]
+    assert run("check", "--ledger", ledger).exit_code == 0
+    again = run("import", exported, "--dry-run", "--format", "json", "--ledger", ledger)  # the pin left out again; the row refused
+    assert again.exit_code == 1 and [(p["line"], p["rule"]) for p in again.json()["problems"]] == [(3, "reference"), (3, "allocation")]
+
+
+def test_an_exported_pin_of_other_terms_is_refused_naming_its_row(project, tmp_path):
+    source = tmp_path / "source"
+    assert run("init", source, "--date", "2018-02-01", "--source", "S").exit_code == 0
+    append_terms(source, SKR_RESTATED)
+    assert run("amend", "--source", "SKR", "--date", "2021-03-15", "--ledger", ledger_of(source)).exit_code == 0
+    assert record(source, "--date", "2019-03-01", "--line", "rss", "--county", "12", "--amount", "600000").exit_code == 0
+    exported = _exported(source, tmp_path, "source.csv")
+    amended = load_terms(source).digest
+    ledger = ledger_of(project)
+    before = ledger.read_bytes()
+    result = run("import", exported, "--ledger", ledger)
+    unchanged_after(ledger, result, 1, f"source.csv:3: rule terms: a terms row pinning other terms (digest {amended})",
+                    f"(digest {SHIPPED.digest}, pinned by entry 1)", "leave the row out, or record new terms with `ledger amend`", before=before)
+    assert len(result.stderr.splitlines()) == 1  # row 2, the pin of the terms in force, is left out: only row 3 is named
+    document = run("import", exported, "--format", "json", "--ledger", ledger).json()
+    assert [(p["line"], p["column"], p["rule"]) for p in document["problems"]] == [(3, "digest", "terms")]
+    jsonschema.validate(document, run("schema", "import").json(), cls=jsonschema.Draft202012Validator)
+    assert ledger.read_bytes() == before
+    # without its terms rows the export's entries are judged by this ledger's terms, and go in
+    rows = exported.read_text(encoding="utf-8").splitlines(keepends=True)
+    exported.write_text("".join(row for row in rows if ",terms," not in row), encoding="utf-8", newline="")
+    assert run("import", exported, "--ledger", ledger).exit_code == 0
+    assert [pin.id for pin in read(ledger).pins] == [1] and run("check", "--ledger", ledger).exit_code == 0
+
+
 # --- the fast reader reads terms entries as tomllib does ------------------------------------------------
 
 texts = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30)

@@ -103,3 +103,44 @@ def amend_terms(path: str | os.PathLike, terms: Terms, source: str, date: dateti
             raise RuleBroken(*[f"amendment refused: {line}" for line in error.lines]) from None
         raise RuleBroken(problems=tuple(replace(problem, text=f"amendment refused: {problem.text}") for problem in error.problems)) from None
     return pin
+
+
+def imported_pins(ledger: Ledger, table, rows: list) -> tuple[list, list[Reported], list[str]]:
+    """The rows of an import (importing.Row) as they go into `ledger`, the problems of its terms
+    rows, and a note for each terms row left out.
+
+    An import brings entries, not a change of terms. Into a ledger that pins no terms (one made
+    by `init --empty`, or written before terms entries existed), every terms row is appended as
+    recorded: it is the history that ledger takes on, and an export imported so comes out
+    identical, ids and hashes included. Into a ledger that pins terms:
+
+    - a terms row pinning the terms that ledger already pins (the same digest) changes nothing:
+      appending it again would only say twice that the same terms are in force, so it is left
+      out, and the rows after it take the next ids;
+    - a terms row pinning other terms is refused (rule `terms`, exit 1): the entries imported are
+      judged by the terms this ledger is kept under, and its terms change only by `ledger amend`,
+      which first judges every entry under them. The row keeps its id, so that the rows after it
+      are checked as the file meant.
+    """
+    if not ledger.pins:
+        return rows, [], []
+    pinned = ledger.pins[-1]
+    kept, problems, notes = [], [], []
+    for row in rows:
+        draft = row.draft
+        if type(draft) is not PinDraft:
+            kept.append(row)
+        elif draft.digest == pinned.digest:
+            notes.append(
+                f"{table.where(row.line)}: a terms row pinning the terms this ledger already pins (entry {pinned.id}, "
+                f"digest {pinned.digest}) is no change of terms; it was left out"
+            )
+        else:
+            message = (
+                f"a terms row pinning other terms (digest {draft.digest}) than this ledger is kept under (digest "
+                f"{pinned.digest}, pinned by entry {pinned.id}): an import brings entries, which are judged by this "
+                "ledger's terms, not a change of terms; leave the row out, or record new terms with `ledger amend`"
+            )
+            problems.append(Reported(row.line, "digest", "terms", message, f"{table.where(row.line)}: rule terms: {message}"))
+            kept.append(replace(row, draft=None, signed_amount=None))
+    return kept, problems, notes

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from .checks import INPUT_RULES, INTEGRITY_RULES, RULES_FOR_NEW_ENTRIES, TERMS_RULE, new_or_worse, run_checks
-from .errors import CHANGED, Reported, RuleBroken, UserError
+from .errors import CELL, FILE, Reported, RuleBroken, UserError
 from .frozen import frozen
 from .ledger import GENESIS, Ledger, build_record, entry_hash, entry_table, open_for_append, parse_ledger
 from .ledger_text import RawEntry, entries_toml
@@ -150,7 +150,7 @@ def append_drafts(
         refused = refusals(before, after, terms, whole)
         found = earlier(ledger) if earlier else []
         if refused or found:
-            bad_input = [item for item in found if item.rule != CHANGED] or [p for p in refused if p.rule in INPUT_RULES]
+            bad_input = [item for item in found if item.rule in (CELL, FILE)] or [p for p in refused if p.rule in INPUT_RULES]
             suffix = "" if bad_input else "; nothing was recorded"
             reported = found + [_describe(problem, first_id, entries, labels, suffix) for problem in refused]
             reported.sort(key=lambda item: item.line or 0)
