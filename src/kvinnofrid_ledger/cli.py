@@ -17,7 +17,7 @@ from typing import Annotated, Optional
 import typer
 from typer.core import TyperGroup
 
-from .errors import UserError
+from .errors import UserError, shown_lines
 from .formats import SCHEMA_NAMES, StdoutClosed, emit, formats_for, message, refuse_a_terminal, write
 
 # typer re-exports click's BadParameter but not its base class; find the base by name so that
@@ -33,7 +33,7 @@ class LedgerGroup(TyperGroup):
         try:
             status = super().main(args=args, prog_name=prog_name, complete_var=complete_var, standalone_mode=False, **extra)
         except UserError as error:
-            for line in error.lines:
+            for line in shown_lines(error):  # a refusal of 100 000 problems: the first ones and a count
                 _error_line(line)
             status = error.exit_status
         except _ClickException as error:
