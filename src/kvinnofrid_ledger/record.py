@@ -19,7 +19,7 @@ from .frozen import frozen
 from .ledger import GENESIS, Ledger, build_record, entry_hash, entry_table, open_for_append, parse_ledger
 from .ledger_text import RawEntry, entries_toml
 from .models import DISBURSEMENT, REVERSAL, TERMS_KIND, County, Entry, Problem, Terms, TermsPin
-from .outcomes import INPUT
+from .outcomes import FIELD_RULES, INPUT
 
 
 @frozen
@@ -165,17 +165,21 @@ def append_drafts(
 def _describe(problem: Problem, first_id: int, entries: list[Entry], labels: list[tuple[str, int]] | None, suffix: str) -> Reported:
     index = problem.entry - first_id if problem.entry is not None else -1
     message = problem.message + suffix
+    new = 0 <= index < len(entries)
+    field = problem.rule if new and problem.rule in FIELD_RULES else None  # the one value at fault
     if labels is not None and 0 <= index < len(labels):
         where, line = labels[index]
-        return Reported(line, None, problem.rule, message, f"{where}: rule {problem.rule}: {message}")
+        return Reported(line, field, problem.rule, message, f"{where}: rule {problem.rule}: {message}")
     if len(entries) > 1 and problem.entry is not None:
         return Reported(None, None, problem.rule, message, f"entry {problem.entry} (rule {problem.rule}): {message}")
-    return _broken(problem.rule, message)
+    option = f"--{field}" if field and entries[index].kind != REVERSAL else None  # record's option; a reversal's fields are copied
+    return _broken(problem.rule, message, option)
 
 
-def _broken(rule: str, message: str) -> Reported:
-    """A problem with no place in the input, named by its rule (for --format json's `rule`)."""
-    return Reported(None, None, rule, message, f"rule {rule}: {message}")
+def _broken(rule: str, message: str, column: str | None = None) -> Reported:
+    """A problem with no place in an input file, named by its rule (for --format json's `rule`)
+    and by the option at fault, if one is."""
+    return Reported(None, column, rule, message, f"rule {rule}: {message}")
 
 
 def _reversal_refused(message: str) -> RuleBroken:
