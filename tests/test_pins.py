@@ -284,6 +284,113 @@ def test_amend_refuses_a_damaged_record_and_dry_run_writes_nothing(project):
     unchanged_after(ledger, run("amend", "--source", "SKR", "--ledger", ledger), 1, "amendment refused", "damaged record", before=tampered)
 
 
+# --- amend --format json: a refusal is a document too, as for record and import ---------------------
+
+
+AMEND_JSON_REFUSALS = [
+    # (args, edit of agreement.toml, status, [(column, rule)])
+    ([], "total = 21_000_000", 2, [("--source", "input")]),
+    (["--source", " "], "total = 21_000_000", 2, [("--source", "input")]),
+    (["--source", "SKR", "--date", "2021-02-30"], "total = 21_000_000", 2, [("--date", "input")]),
+    (["--source", "SKR"], "total = 20_000_000", 2, [(None, "input")]),  # nothing to amend
+    (["--source", "SKR"], "total = 20_000_000.0", 2, [(None, "input")]),  # terms that do not load
+    (["--source", "SKR", "--date", "2018-01-09"], "total = 21_000_000", 1, [("--date", "terms")]),
+    (["--source", "SKR", "--date", "2017-01-09"], "total = 21_000_000", 1, [("--date", "period")]),
+    (["--source", "SKR"], "kvinnofrid = 15_000_000\n", 1, [(None, "ceiling"), (None, "allocation")]),
+]
+
+
+@pytest.mark.parametrize(("args", "total", "status", "problems"), AMEND_JSON_REFUSALS)
+def test_amend_json_refusal_is_a_document_of_its_schema(project, args, total, status, problems):
+    import jsonschema
+
+    ledger = ledger_of(project)
+    assert record(project, "--date", "2019-03-01", "--line", "rss", "--county", "01", "--amount", "600000").exit_code == 0
+    assert record(project, "--date", "2019-03-01", "--line", "samverkan", "--recipient", "SKR", "--amount", "14000000").exit_code == 0
+    agreement = project / "agreement.toml"
+    text = agreement.read_text(encoding="utf-8")
+    if total.startswith("kvinnofrid"):  # 2019's kvinnofrid lowered below what is spent, and Stockholm's allocation
+        text += '\n[[amendment]]\nyear = 2019\nsource = "lower"\nceilings = { kvinnofrid = 14_000_000 }\nallocation = { metropolitan = 500_000 }\n'
+    else:
+        text = text.replace("total = 20_000_000", total)
+    agreement.write_text(text, encoding="utf-8")
+    before = ledger.read_bytes()
+    result = run("amend", *args, "--format", "json", "--ledger", ledger)
+    unchanged_after(ledger, result, status, before=before)
+    document = result.json()
+    jsonschema.validate(document, run("schema", "amend").json(), cls=jsonschema.Draft202012Validator)
+    assert document["ok"] is False
+    assert sorted(((p["column"], p["rule"]) for p in document["problems"]), key=str) == sorted(problems, key=str)
+    assert all(p["line"] is None for p in document["problems"])
+    assert all(p["message"] in result.stderr for p in document["problems"])
+    assert len(result.stderr.splitlines()) == len(problems)
+
+
+@pytest.mark.parametrize("command", [
+    ["record", "--date", "2019-03-01", "--line", "rss", "--county", "01", "--amount", "5"], ["import", "rows.csv"], ["amend", "--source", "SKR"],
+])
+def test_json_refusal_under_terms_that_do_not_load_is_a_document_not_a_traceback(project, command):
+    import jsonschema
+
+    ledger = ledger_of(project)
+    (project / "rows.csv").write_text("kind,date,year,line,county,amount\ndisbursement,2019-03-02,2019,rss,01,5\n", encoding="utf-8")
+    agreement = project / "agreement.toml"
+    agreement.write_text(agreement.read_text(encoding="utf-8").replace("total = 20_000_000", "total = 20_000_000.0"), encoding="utf-8")
+    before = ledger.read_bytes()
+    command = [str(project / part) if part == "rows.csv" else part for part in command]
+    result = run(*command, "--format", "json", "--ledger", ledger)
+    unchanged_after(ledger, result, 2, "ceilings.total: must be a whole number", before=before)
+    problems = result.json()["problems"]
+    assert [(p["line"], p["column"], p["rule"]) for p in problems] == [(None, None, "input")] * len(result.stderr.splitlines())
+    jsonschema.validate(result.json(), run("schema", command[0]).json(), cls=jsonschema.Draft202012Validator)
+
+
+def test_amend_json_success_follows_the_same_schema(project):
+    import jsonschema
+
+    append_terms(project, SKR_RESTATED)
+    result = run("amend", "--source", "SKR", "--format", "json", "--ledger", ledger_of(project))
+    assert result.exit_code == 0 and result.json()["id"] == 2 and result.json()["recorded"] is True
+    jsonschema.validate(result.json(), run("schema", "amend").json(), cls=jsonschema.Draft202012Validator)
+
+
+# --- the dates of terms entries: from the period's first day on, in date order ---------------------
+
+
+def test_init_refuses_a_terms_entry_dated_before_the_period_and_writes_nothing(tmp_path):
+    result = run("init", tmp_path / "new", "--date", "2017-12-31", "--source", "SKL")
+    assert_one_line_error(result, 1, "rule period", "dated 2017-12-31", "before the agreement's period 2018–2020 begins on 2018-01-01",
+                          "give --date 2018-01-01 or later", "nothing was written")
+    assert not (tmp_path / "new").exists()
+    first_day = run("init", tmp_path / "ok", "--date", "2018-01-01", "--source", "SKL")
+    assert first_day.exit_code == 0 and read(tmp_path / "ok" / "ledger.toml").pins[0].date.isoformat() == "2018-01-01"
+
+
+def test_a_terms_entry_after_the_period_is_pinned_since_terms_are_restated_later(project):
+    """SKR restated 2020's amounts in March 2021: the tour's amendment is dated then, and a
+    ledger set up today pins its terms today, so the period's last day is no bound for a pin."""
+    ledger = ledger_of(project)
+    append_terms(project, SKR_RESTATED)
+    assert run("amend", "--source", "SKR, March 2021", "--date", "2021-03-15", "--ledger", ledger).exit_code == 0
+    assert run("check", "--ledger", ledger).exit_code == 0
+
+
+@pytest.mark.parametrize(("date", "rule", "words"), [
+    ("2017-06-30", "period", "before the agreement's period 2018–2020 begins on 2018-01-01, the earliest date of any entry the terms judge; give --date 2018-01-01 or later"),
+    ("2018-01-09", "terms", "before the last terms entry, entry 1 of 2018-01-10; terms entries are in date order"),
+])
+def test_amend_refuses_a_date_before_the_period_or_the_last_terms_entry(project, date, rule, words):
+    ledger = ledger_of(project)
+    append_terms(project, SKR_RESTATED)
+    before = ledger.read_bytes()
+    result = run("amend", "--source", "SKR", "--date", date, "--ledger", ledger)
+    unchanged_after(ledger, result, 1, f"amendment refused: rule {rule}: the terms entry would be dated {date}", words, before=before)
+    assert len(result.stderr.splitlines()) == 1
+    same_day = run("amend", "--source", "SKR", "--date", "2018-01-10", "--ledger", ledger)  # the last pin's own day is in order
+    assert same_day.exit_code == 0, same_day
+    assert [pin.date.isoformat() for pin in read(ledger).pins] == ["2018-01-10", "2018-01-10"]
+
+
 # --- the terms entry in the file, the verifiers, list and history ------------------------------------
 
 
@@ -395,6 +502,59 @@ def test_import_of_bad_terms_rows(project, tmp_path, row, status, words):
     ledger = ledger_of(project)
     before = ledger.read_bytes()
     unchanged_after(ledger, run("import", tmp_path / "in.csv", "--ledger", ledger), status, words, before=before)
+
+
+# --- an export's terms rows imported into a ledger that pins terms already -----------------------------
+
+
+def _exported(folder: Path, tmp_path: Path, name: str, *args: str) -> Path:
+    out = tmp_path / name
+    assert run("export", *args, "--output", out, "--ledger", ledger_of(folder)).exit_code == 0
+    return out
+
+
+@pytest.mark.parametrize("format", ["csv", "xlsx"])
+def test_an_exported_pin_of_the_terms_in_force_is_not_imported_again(project, tmp_path, format):
+    source = tmp_path / "source"
+    assert run("init", source, "--date", "2018-02-01", "--source", "another copy of the shipped terms").exit_code == 0
+    assert record(source, "--date", "2019-03-01", "--line", "rss", "--county", "12", "--amount", "600000", "--reference", "S-1").exit_code == 0
+    exported = _exported(source, tmp_path, f"source.{format}", "--format", format)
+    ledger = ledger_of(project)
+    assert record(project, "--date", "2019-03-01", "--line", "rss", "--county", "03", "--amount", "400000", "--reference", "P-1").exit_code == 0
+    result = run("import", exported, "--ledger", ledger)
+    assert result.exit_code == 0, result
+    assert result.stdout.startswith("imported 1 entry (ids 3–3)")
+    assert "is no change of terms; it was left out" in result.stderr and "entry 1, digest " + SHIPPED.digest in result.stderr
+    book = read(ledger)
+    assert [pin.id for pin in book.pins] == [1] and [(e.id, e.reference) for e in book.entries] == [(2, "P-1"), (3, "S-1")]
+    assert run("check", "--ledger", ledger).exit_code == 0
+    again = run("import", exported, "--dry-run", "--format", "json", "--ledger", ledger)  # the pin left out again; the row refused
+    assert again.exit_code == 1 and [(p["line"], p["rule"]) for p in again.json()["problems"]] == [(3, "reference"), (3, "allocation")]
+
+
+def test_an_exported_pin_of_other_terms_is_refused_naming_its_row(project, tmp_path):
+    source = tmp_path / "source"
+    assert run("init", source, "--date", "2018-02-01", "--source", "S").exit_code == 0
+    append_terms(source, SKR_RESTATED)
+    assert run("amend", "--source", "SKR", "--date", "2021-03-15", "--ledger", ledger_of(source)).exit_code == 0
+    assert record(source, "--date", "2019-03-01", "--line", "rss", "--county", "12", "--amount", "600000").exit_code == 0
+    exported = _exported(source, tmp_path, "source.csv")
+    amended = load_terms(source).digest
+    ledger = ledger_of(project)
+    before = ledger.read_bytes()
+    result = run("import", exported, "--ledger", ledger)
+    unchanged_after(ledger, result, 1, f"source.csv:3: rule terms: a terms row pinning other terms (digest {amended})",
+                    f"(digest {SHIPPED.digest}, pinned by entry 1)", "leave the row out, or record new terms with `ledger amend`", before=before)
+    assert len(result.stderr.splitlines()) == 1  # row 2, the pin of the terms in force, is left out: only row 3 is named
+    document = run("import", exported, "--format", "json", "--ledger", ledger).json()
+    assert [(p["line"], p["column"], p["rule"]) for p in document["problems"]] == [(3, "digest", "terms")]
+    jsonschema.validate(document, run("schema", "import").json(), cls=jsonschema.Draft202012Validator)
+    assert ledger.read_bytes() == before
+    # without its terms rows the export's entries are judged by this ledger's terms, and go in
+    rows = exported.read_text(encoding="utf-8").splitlines(keepends=True)
+    exported.write_text("".join(row for row in rows if ",terms," not in row), encoding="utf-8", newline="")
+    assert run("import", exported, "--ledger", ledger).exit_code == 0
+    assert [pin.id for pin in read(ledger).pins] == [1] and run("check", "--ledger", ledger).exit_code == 0
 
 
 # --- the fast reader reads terms entries as tomllib does ------------------------------------------------

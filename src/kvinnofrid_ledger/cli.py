@@ -17,7 +17,7 @@ from typing import Annotated, Callable, Optional
 import typer
 from typer.core import TyperGroup
 
-from .errors import UserError
+from .errors import UserError, shown_lines
 from .formats import SCHEMA_NAMES, StdoutClosed, emit, formats_for, message, refuse_a_terminal, write
 
 # typer re-exports click's BadParameter but not its base class; find the base by name so that
@@ -33,7 +33,7 @@ class LedgerGroup(TyperGroup):
         try:
             status = super().main(args=args, prog_name=prog_name, complete_var=complete_var, standalone_mode=False, **extra)
         except UserError as error:
-            for line in error.lines:
+            for line in shown_lines(error):  # a refusal of 100 000 problems: the first ones and a count
                 _error_line(line)
             status = error.exit_status
         except _ClickException as error:
@@ -699,11 +699,10 @@ def _amend():
         from .pins import amend_terms
         from .record import parse_date
 
-        if source is None:
-            raise UserError("--source is required: name the government decision or SKR page the new terms come from")
-        when = parse_date(date) if date is not None else None
-        terms = _terms(data_dir, ledger)
-        pin = amend_terms(ledger, terms, source, when, dry_run=dry_run)
+        with _problems_as_json(format.value == "json"):
+            when = parse_date(date) if date is not None else None
+            terms = _terms(data_dir, ledger)
+            pin = amend_terms(ledger, terms, source, when, dry_run=dry_run)
         done = "nothing was written (dry run)" if dry_run else f"terms entry {pin.id} was recorded"
         emit("amend", Pinned(id=pin.id, hash=pin.hash, digest=pin.digest, recorded=not dry_run), format, done=done)
         _say_dry_run(dry_run)

@@ -52,6 +52,24 @@ class RuleBroken(UserError):
     exit_status = RULE_BROKEN
 
 
+SHOWN_PROBLEMS = 20
+"""How many problems of a refusal are printed on stderr; --format json lists every one."""
+
+
+def shown_lines(error: UserError) -> tuple[str, ...]:
+    """The `error:` lines a refusal prints: every one, or for a refusal of more than SHOWN_PROBLEMS
+    problems (an import of 100 000 rows that each break a rule) the first of them, in the order
+    of the input, and a count of the rest. A person reads the first and mends the file; a script
+    reads them all from --format json, whose document keeps every problem."""
+    lines = error.lines
+    if not error.problems or len(lines) <= SHOWN_PROBLEMS:
+        return lines
+    from .money import format_kronor as grouped
+
+    rest = len(lines) - SHOWN_PROBLEMS
+    return (*lines[:SHOWN_PROBLEMS], f"... and {grouped(rest)} more problem{'s' if rest > 1 else ''}, not shown here (--format json lists every one)")
+
+
 def read_input(path, what: str, hint: str = "") -> bytes:
     """The bytes of a file the user named, or a UserError saying in one line why not; `hint`
     says where the file should have been, for when it is missing."""

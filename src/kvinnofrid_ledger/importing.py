@@ -312,12 +312,18 @@ def _import_file(ledger_path, terms, path, dry_run: bool, accept_changes: bool, 
         problems += [table.problem(item.line, item.column, item.rule, item.message + advice) for item in verified.changed]
     notes += verified.unverifiable
 
+    pin_problems: list[Reported] = []
+
     def drafts(ledger) -> list[Draft | None]:
+        from .pins import imported_pins
+
+        rows[:], pin_problems[:], pin_notes = imported_pins(ledger, table, rows)  # no terms entry twice
+        notes.extend(pin_notes)
         return [row.draft for row in rows]
 
     def earlier(ledger) -> list[Reported]:
         signs = reversal_sign_problems(table, rows, {e.id: e.kind for e in ledger.entries}, ledger.next_id)
-        return problems + signs
+        return problems + signs + pin_problems
 
     labels = _Labels(table, rows)
     entries = append_drafts(ledger_path, terms, drafts, dry_run=dry_run, labels=labels, progress=progress, earlier=earlier)

@@ -12,6 +12,13 @@ from .reports import RuleName
 INPUT = "input"
 """The rule of a refusal of an option or value the command was given (exit 2)."""
 
+FIELD_RULES = frozenset({"line", "county", "recipient", "reference"})
+"""The rules of `ledger check` that judge one field of an entry, each named as the field it
+judges: a new entry's problem under one of them is located in that field, the import's column of
+that name or `record`'s option (`--line`). The other rules judge a row as a whole (`period`: its
+date and budget year; `reversal`) or the totals of many rows (`allocation`, `ceiling`,
+`negative`), so their problems have no column."""
+
 ProblemRule = Literal[(CELL, FILE, CHANGED, INPUT, *get_args(RuleName))]
 """Every rule a refusal names: a value, the file, a changed row, an option, or a rule of `ledger check`."""
 
@@ -45,9 +52,14 @@ class ImportDone(TypedDict):
 
 
 class ProblemItem(TypedDict):
-    """One problem: the line of the input (of the CSV, or the row of the sheet) and the column it
-    is in, when it has them; the rule ("cell", "file", "changed", "input", or a rule of
-    `ledger check`); and the message, as on stderr."""
+    """One problem. `line`: the line of the input file it is on (the CSV's line, or the sheet's
+    row), null for `record`, `reverse` and `amend` (their input is the command line) and for a
+    problem of the ledger or the terms themselves. `column`: the one value at fault, an import's
+    column or an option (`--amount`); also for a rule that judges one field (`line`, `county`,
+    `recipient`, `reference`); null for a problem of a whole row or entry (`period`, `reversal`,
+    `changed`), of totals over many rows (`allocation`, `ceiling`, `negative`), or of a file.
+    `rule`: "cell", "file", "changed", "input", or a rule of `ledger check`. `message`: as on
+    stderr."""
 
     line: Optional[int]
     column: Optional[str]

@@ -14,12 +14,12 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from .checks import INPUT_RULES, INTEGRITY_RULES, RULES_FOR_NEW_ENTRIES, TERMS_RULE, new_or_worse, run_checks
-from .errors import CHANGED, Reported, RuleBroken, UserError
+from .errors import CELL, FILE, Reported, RuleBroken, UserError
 from .frozen import frozen
 from .ledger import GENESIS, Ledger, build_record, entry_hash, entry_table, open_for_append, parse_ledger
 from .ledger_text import RawEntry, entries_toml
 from .models import DISBURSEMENT, REVERSAL, TERMS_KIND, County, Entry, Problem, Terms, TermsPin
-from .outcomes import INPUT
+from .outcomes import FIELD_RULES, INPUT
 
 
 @frozen
@@ -150,7 +150,7 @@ def append_drafts(
         refused = refusals(before, after, terms, whole)
         found = earlier(ledger) if earlier else []
         if refused or found:
-            bad_input = [item for item in found if item.rule != CHANGED] or [p for p in refused if p.rule in INPUT_RULES]
+            bad_input = [item for item in found if item.rule in (CELL, FILE)] or [p for p in refused if p.rule in INPUT_RULES]
             suffix = "" if bad_input else "; nothing was recorded"
             reported = found + [_describe(problem, first_id, entries, labels, suffix) for problem in refused]
             reported.sort(key=lambda item: item.line or 0)
@@ -165,17 +165,21 @@ def append_drafts(
 def _describe(problem: Problem, first_id: int, entries: list[Entry], labels: list[tuple[str, int]] | None, suffix: str) -> Reported:
     index = problem.entry - first_id if problem.entry is not None else -1
     message = problem.message + suffix
+    new = 0 <= index < len(entries)
+    field = problem.rule if new and problem.rule in FIELD_RULES else None  # the one value at fault
     if labels is not None and 0 <= index < len(labels):
         where, line = labels[index]
-        return Reported(line, None, problem.rule, message, f"{where}: rule {problem.rule}: {message}")
+        return Reported(line, field, problem.rule, message, f"{where}: rule {problem.rule}: {message}")
     if len(entries) > 1 and problem.entry is not None:
         return Reported(None, None, problem.rule, message, f"entry {problem.entry} (rule {problem.rule}): {message}")
-    return _broken(problem.rule, message)
+    option = f"--{field}" if field and entries[index].kind != REVERSAL else None  # record's option; a reversal's fields are copied
+    return _broken(problem.rule, message, option)
 
 
-def _broken(rule: str, message: str) -> Reported:
-    """A problem with no place in the input, named by its rule (for --format json's `rule`)."""
-    return Reported(None, None, rule, message, f"rule {rule}: {message}")
+def _broken(rule: str, message: str, column: str | None = None) -> Reported:
+    """A problem with no place in an input file, named by its rule (for --format json's `rule`)
+    and by the option at fault, if one is."""
+    return Reported(None, column, rule, message, f"rule {rule}: {message}")
 
 
 def _reversal_refused(message: str) -> RuleBroken:
@@ -254,7 +258,8 @@ def iso_date(text: str) -> datetime.date | None:
 def parse_date(text: str, option: str = "--date") -> datetime.date:
     when = iso_date(text)
     if when is None:
-        raise UserError(f"{option} {text!r} is not a date; write YYYY-MM-DD, such as 2019-03-15")
+        message = f"{option} {text!r} is not a date; write YYYY-MM-DD, such as 2019-03-15"
+        raise UserError(problems=(Reported(None, option, INPUT, message, message),))
     return when
 
 

@@ -23,7 +23,7 @@ OUTPUTS: dict[str, tuple[Any, str]] = {
     "terms": (TermsReport, "`ledger terms --format json`: the terms in force"),
     "terms-history": (TermsHistory, "`ledger terms --history --format json`"),
     "record": (Union[Recorded, Refused], "`ledger record --format json` (and `reverse`): the entry recorded, or every problem (nothing written)"),
-    "amend": (Pinned, "`ledger amend --format json`: the terms entry that pins the terms in force"),
+    "amend": (Union[Pinned, Refused], "`ledger amend --format json`: the terms entry that pins the terms in force, or every problem (nothing written)"),
     "import": (Union[ImportDone, Refused], "`ledger import --format json`: what was imported, or every problem (nothing written)"),
 }
 

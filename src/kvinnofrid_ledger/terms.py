@@ -31,11 +31,12 @@ FOUND_SHIPPED = "shipped"
 
 
 class TermsError(UserError):
-    """The terms cannot be loaded; `problems` holds one line for each thing that is wrong."""
+    """The terms cannot be loaded; `lines` holds one line for each thing that is wrong (not
+    `problems`, which are UserError's values for --format json: `record --format json` under terms
+    that do not load failed with a traceback on these strings)."""
 
     def __init__(self, problems: list[str]) -> None:
         super().__init__(*problems)
-        self.problems = problems
 
 
 def shipped_data_dir() -> Path:
