@@ -123,3 +123,20 @@ def test_the_models_are_made_with_it():
     assert Amendment(year=2019).allocation.counties == {}
     with pytest.raises(dataclasses.FrozenInstanceError):
         County("01", "Stockholm", True).name = "x"
+
+
+@given(values, st.sets(st.sampled_from(["code", "amount", "note", "extra", "other"])))
+def test_build_makes_what_the_class_makes(a, names):
+    from kvinnofrid_ledger.frozen import build
+
+    given_values = {name: value for name, value in zip(("code", "amount", "note", "extra"), a) if name in names}
+    if "other" in names:
+        given_values["other"] = 1
+    try:
+        expected = Fast(**given_values)
+    except TypeError:  # a field without a value, or a name that is no field: refused alike
+        with pytest.raises(TypeError):
+            build(Fast, given_values)
+        return
+    made = build(Fast, given_values)
+    assert made == expected and type(made) is Fast and isinstance(made.extra, MappingProxyType)

@@ -18,7 +18,7 @@ from dataclasses import field
 from types import MappingProxyType
 from typing import Annotated, Any, Literal, Mapping, NamedTuple, Union, get_args, get_origin, get_type_hints
 
-from .frozen import frozen
+from .frozen import build, frozen
 
 
 
@@ -268,7 +268,7 @@ def _construct(hint: Any, value: Any) -> Any:
         origin = get_origin(hint)
     if dataclasses.is_dataclass(hint):
         hints = _hints(hint)
-        return hint(**{key: _construct(hints[key], item) for key, item in value.items()})
+        return build(hint, {key: _construct(hints[key], item) for key, item in value.items()})
     if origin is tuple:
         (item_hint, _ellipsis) = get_args(hint)
         return tuple(_construct(item_hint, item) for item in value)
