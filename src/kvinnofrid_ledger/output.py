@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 from .durable import fsync_folder, write_all
@@ -23,6 +22,8 @@ def write_atomically(path: str | os.PathLike, data: str | bytes, *, ledger: str 
     """Write `data` (text as UTF-8) to a temporary file beside `path`, fsync it, then rename it
     into place: a reader sees the old file or the whole new one, never half of it. `ledger`, the
     ledger the command reads, and every ledger this process has opened, are refused as targets."""
+    import tempfile  # here: an export to stdout imports this module too (tempfile imports random, 1 ms)
+
     target = Path(os.path.realpath(path))  # a symlink is followed: its target is written
     mode = _check_target(path, target, ledger)
     payload = data.encode("utf-8") if isinstance(data, str) else data

@@ -11,13 +11,14 @@ from .reports import CSV_FIELDS, TERMS_COLUMNS, ExportedEntry, ExportedPin
 TEXT_COLUMNS = frozenset({"kind", "line", "county", "recipient", "reference", "note", "hash", *TERMS_COLUMNS})
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 QUOTE = "'"
+_QUOTED = frozenset((*_FORMULA_START, QUOTE))  # the first characters `neutralise` quotes
 
 
 def neutralise(cell: str) -> str:
     """A text cell a spreadsheet would run as a formula (it starts with = + - @, a tab or a
     carriage return) gets a leading apostrophe, which spreadsheets show as text. A cell that
     already starts with an apostrophe gets one more, so that `restore` is exact."""
-    if cell.startswith(_FORMULA_START) or cell.startswith(QUOTE):
+    if cell[:1] in _QUOTED:
         return QUOTE + cell
     return cell
 
@@ -33,12 +34,11 @@ def export_csv(entries: list[ExportedEntry | ExportedPin], excel: bool = False) 
     `excel`: the form Swedish Excel opens right by double-click, a byte-order mark and `;`."""
     from .render import csv_text
 
+    columns = [(name, name in TEXT_COLUMNS) for name in CSV_FIELDS]
+
     def cells(entry: ExportedEntry | ExportedPin) -> list[str]:
-        values = [entry.get(name) for name in CSV_FIELDS]
-        return [
-            "" if value is None else neutralise(value) if name in TEXT_COLUMNS else str(value)
-            for name, value in zip(CSV_FIELDS, values)
-        ]
+        get = entry.get
+        return ["" if (value := get(name)) is None else neutralise(value) if text else str(value) for name, text in columns]
 
     if excel:
         from .dialects import EXCEL_SEPARATOR
