@@ -360,3 +360,31 @@ def test_the_models_field_types_are_get_type_hints():
     assert len(made) >= 10
     for model in made:
         assert models._hints(model) == get_type_hints(model, include_extras=True), model
+
+
+# --- canonical_json without the json module, against the json module's encoder -------------------
+
+_TOML_LEAVES = st.one_of(
+    st.text(), st.integers(min_value=-(2**70), max_value=2**70), st.booleans(), st.none(), st.dates(),
+    st.datetimes(), st.times(), st.floats(allow_nan=False),
+)
+_TOML_VALUES = st.recursive(
+    _TOML_LEAVES,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(_TOML_VALUES)
+def test_canonical_json_is_the_json_modules(value):
+    import pytest
+
+    from kvinnofrid_ledger.canonical import CANONICAL, canonical_json
+
+    try:
+        expected = CANONICAL.encode(value).encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: refused by both
+        with pytest.raises(UnicodeEncodeError):
+            canonical_json(value)
+        return
+    assert canonical_json(value) == expected
