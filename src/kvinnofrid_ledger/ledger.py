@@ -20,7 +20,7 @@ from dataclasses import replace
 from operator import itemgetter
 from typing import Any
 
-from .canonical import CANONICAL, GENESIS, plain_template
+from .canonical import CANONICAL, GENESIS, plain_template  # noqa: F401 - GENESIS: the chain's modules take it from here
 from .errors import UserError
 from .frozen import frozen
 from .ledger_text import LEDGER_HEADER, RawEntry, entries_toml, parse_ledger_text, torn_tail_start
@@ -140,7 +140,7 @@ def build_entry(raw: RawEntry) -> tuple[Entry | None, list[Problem]]:
 # The usual entry, every rule of _reference_build_entry passed at once and the Entry made of its
 # values in one step (check reads 100 000 of these; tests/test_fast_paths.py holds build_entry,
 # and the entries the fast reader builds with _entry_of, to _reference_build_entry).
-_LAYOUTS: dict[tuple[str, ...], tuple | None] = {}
+_LAYOUTS: dict[tuple[str, ...], tuple] = {}
 _new = tuple.__new__
 _ENTRY_FIELDS = ("id", "kind", "date", "year", "line", "amount", "reference", "note", "county", "recipient", "reverses", "hash")
 

@@ -5,7 +5,10 @@ Parsing has two paths with one meaning. The fast path reads the exact layout thi
 with one regular expression per entry; it accepts a strict subset of TOML and decodes it exactly
 as a TOML parser does. Anything else in the file (a comment between entries, a key out of order,
 a hand edit in another style, an error) sends the whole file to tomllib, the reference parser,
-so the meaning of a file never depends on which path read it.
+so the meaning of a file never depends on which path read it. Reading its own layout, the fast
+path also formats each money entry's canonical form from the text it matched and takes its hash
+(RawEntry.chained), and hands the entry's values to the caller's builder (RawEntry.entry): what
+the hash chain's rule and ledger.build_entry would otherwise work out again from the table.
 """
 
 from __future__ import annotations
@@ -124,16 +127,18 @@ def _fast_parse(text: str, build: Callable[[tuple], Any] | None = None) -> list[
     `build`, given a money entry's values as they are matched (of their types, in models.Entry's
     order, its line last), gives what `RawEntry.entry` holds: the caller's Entry of them.
 
-    When no string of the file has an escape or a tab, each money entry's text is its value
-    and its JSON alike (ints and dates are written as JSON writes them too), so the canonical
-    form its hash covers is formatted from the matched text, and its hash taken here
-    (`RawEntry.chained`): a third of the cost of building it again from the table.
+    When no string of a money entry has an escape or a tab, its text is its values and their
+    JSON alike (ints and dates are written as JSON writes them too), so the canonical form its
+    hash covers is formatted from the matched text, and its hash taken here (`RawEntry.chained`):
+    a third of the cost of building it again from the table.
     """
     preamble = _PREAMBLE.match(text)
     pos = preamble.end()
     lineno = text.count("\n", 0, pos) + 1
-    escaped = text.find("\\", pos) >= 0  # some string has an escape: decode the strings of each entry that has one
-    plain = not escaped and text.find("\t", pos) < 0  # else leave the hashes to the chain's rule
+    # where the next backslash (an escape: decode that entry's strings) and the next tab (which
+    # JSON escapes) are, -1 for none: an entry holds one when it is before the entry's end
+    next_escape, next_tab = text.find("\\", pos), text.find("\t", pos)
+    prev_plain = True  # the hash before (GENESIS, or the last entry's) has nothing JSON escapes
     entries: list[RawEntry] = []
     append = entries.append
     match_at = _ENTRY.match
@@ -151,22 +156,37 @@ def _fast_parse(text: str, build: Callable[[tuple], Any] | None = None) -> list[
                 if m is None:
                     break
                 blank, ident, date, agreement, digest, source, hashed = m.groups()
-                if escaped and "\\" in m.group():
+                end = m.end()
+                prev_plain = True
+                if 0 <= next_escape < end:
                     agreement, digest, source, hashed = map(_text, (agreement, digest, source, hashed))
+                    next_escape = text.find("\\", end)
+                    prev_plain = False
+                if 0 <= next_tab < end:
+                    next_tab = text.find("\t", end)
+                    prev_plain = False
                 lineno += len(blank)
                 table = {"id": int(ident), "kind": "terms", "date": _date(date), "agreement": agreement,
                          "digest": digest, "source": source, "hash": hashed}
                 append(RawEntry(lineno, table))
                 lineno += 8
-                pos = m.end()
+                pos = end
                 prev = hashed
                 continue
             groups = m.groups()
             (blank, ident, kind, date, year, line, county, recipient, amount, reference, note, reverses, digest) = groups
-            if escaped and "\\" in m.group():  # an escape in this entry: decode each string
+            end = m.end()
+            plain = prev_plain  # every string, and the hash before, as JSON writes it: hashed from the text below
+            prev_plain = True
+            if 0 <= next_escape < end:  # an escape in this entry: decode each string
                 kind, line, reference, note, digest = map(_text, (kind, line, reference, note, digest))
                 county = county if county is None else _text(county)
                 recipient = recipient if recipient is None else _text(recipient)
+                next_escape = text.find("\\", end)
+                plain = prev_plain = False
+            if 0 <= next_tab < end:
+                next_tab = text.find("\t", end)
+                plain = prev_plain = False
             lineno += len(blank)
             day = dates.get(date)
             if day is None:
@@ -200,7 +220,7 @@ def _fast_parse(text: str, build: Callable[[tuple], Any] | None = None) -> list[
                 append(_new(RawEntry, (lineno, table, None, None, entry)))
             prev = digest
             lineno += size
-            pos = m.end()
+            pos = end
     except ValueError:  # a date such as 2019-02-30: let the reference parser say what is wrong
         return None
     if _TRAILER.match(text, pos).end() != len(text):
