@@ -8,11 +8,7 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Container, Iterable
 from typing import Any
-
-GENESIS = "0" * 64
-"""The `prev` of the first entry of a ledger: no entry comes before it."""
 
 
 def _json_default(value: Any) -> str:
@@ -29,14 +25,3 @@ CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii
 def canonical_json(value: Any) -> bytes:
     """Any parsed TOML value in the canonical form: what a hash or digest is taken over."""
     return CANONICAL.encode(value).encode("utf-8")
-
-
-def plain_template(fields: Iterable[str], strings: Container[str]) -> str:
-    """The canonical form of a table with these fields as a %-template over its values in
-    sorted-key order, each of `strings` between quotes and every other bare.
-
-    Right only for values JSON writes as their own text, which the caller makes sure of: an int
-    (its str is its JSON), a date (its str is its isoformat) and a string with nothing JSON
-    escapes (no control character, quote or backslash). The hashes' fast paths format the usual
-    entry with it, a third of the encoder's cost (tests/test_fast_paths.py holds them to it)."""
-    return "{" + ",".join(f'"{key}":"%s"' if key in strings else f'"{key}":%s' for key in sorted(fields)) + "}"

@@ -20,10 +20,10 @@ from dataclasses import replace
 from operator import itemgetter
 from typing import Any
 
-from .canonical import CANONICAL, GENESIS, plain_template  # noqa: F401 - GENESIS: the chain's modules take it from here
+from .canonical import CANONICAL
 from .errors import UserError
 from .frozen import frozen
-from .ledger_text import LEDGER_HEADER, RawEntry, entries_toml, parse_ledger_text, torn_tail_start
+from .ledger_text import GENESIS, LEDGER_HEADER, RawEntry, entries_toml, parse_ledger_text, plain_template, torn_tail_start  # noqa: F401 - GENESIS: the chain's modules take it from here
 from .models import KINDS, PIN_FIELDS, REVERSAL, TERMS_KIND, Entry, Problem, TermsPin
 
 LEDGER_FILE = "ledger.toml"
