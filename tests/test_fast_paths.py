@@ -3,7 +3,7 @@
 import datetime
 import hashlib
 
-from hypothesis import given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from kvinnofrid_ledger.dialects import _QUOTED, unclosed_quote
@@ -145,6 +145,56 @@ def test_entry_table_is_the_reference(entry):
     assert fast == slow and list(fast) == list(slow)  # the same keys in the same order: the order is written
 
 
+# --- the hashes the fast reader takes from the text, against canonical_form -------------------
+
+LEDGER_TEXTS = st.one_of(st.text(), TOML_PLAIN, st.sampled_from(["", "rss", "01", "Mottagare", "å ä\tö", "disbursement", "reversal"]))
+ENTRY_TABLES = st.fixed_dictionaries(
+    {"id": st.integers(0, 10**20), "kind": LEDGER_TEXTS, "date": st.dates(), "year": st.integers(0, 10**5), "line": LEDGER_TEXTS,
+     "amount": st.integers(0, 10**20), "reference": LEDGER_TEXTS, "note": LEDGER_TEXTS,
+     "hash": st.text("0123456789abcdef", min_size=64, max_size=64) | LEDGER_TEXTS},
+    optional={"county": LEDGER_TEXTS, "recipient": LEDGER_TEXTS, "reverses": st.integers(0, 10**6)},
+) | st.fixed_dictionaries({"id": st.integers(1, 10**6), "kind": st.just("terms"), "date": st.dates(), **PIN_VALUES,
+                           "hash": st.text("0123456789abcdef", min_size=64, max_size=64)})
+
+
+def assert_chained_as_canonical_form(raws):
+    prev = GENESIS
+    for raw in raws:
+        if raw.chained is not None:
+            assert raw.prev == prev
+            assert raw.chained == hashlib.sha256(canonical_form(raw.table, prev)).hexdigest()
+        stored = raw.table.get("hash")
+        prev = stored if isinstance(stored, str) else ""
+
+
+@given(st.lists(ENTRY_TABLES, max_size=6), st.booleans())
+def test_the_fast_readers_hashes_are_canonical_forms(tables, header):
+    from kvinnofrid_ledger.ledger_text import LEDGER_HEADER, _fast_parse
+
+    texts = [entries_toml([table]) for table in tables]
+    raws = _fast_parse((LEDGER_HEADER if header else "") + "".join(texts))
+    assert raws is not None and len(raws) == len(tables)
+    assert_chained_as_canonical_form(raws)
+    # every money entry's hash is taken from its text, unless it or the entry before it (whose hash
+    # is its prev) holds an escape or a tab
+    odd = [False] + ["\\" in text or "\t" in text for text in texts]
+    assert [raw.chained is None for raw in raws] == ["agreement" in table or odd[i] or odd[i + 1] for i, table in enumerate(tables)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(ENTRY_TABLES, min_size=1, max_size=3), st.data())
+def test_the_fast_readers_hashes_of_an_edited_file(tables, data):
+    from kvinnofrid_ledger.ledger_text import LEDGER_HEADER, _fast_parse
+
+    text = LEDGER_HEADER + entries_toml(tables)
+    position = data.draw(st.integers(0, len(text)))
+    insert = data.draw(st.sampled_from(['"', "\\", "\n", " ", "#", "=", "x", "1", "0", "\t", "-", "[", "é", "\\t", "\\u00e9"]))
+    edited = text[:position] + insert + text[position + data.draw(st.integers(0, 3)):]
+    raws = _fast_parse(edited)
+    if raws is not None:
+        assert_chained_as_canonical_form(raws)
+
+
 def _reference_unclosed_quote(text, separator):
     for match in _QUOTED[separator].finditer(text):
         if not match.group(1):
@@ -176,6 +226,58 @@ def money_tables(draw):
 @given(money_tables(), st.integers(0, 100))
 def test_build_entry_is_the_reference(table, lineno):
     assert build_entry(RawEntry(lineno, table)) == _reference_build_entry(RawEntry(lineno, table))
+
+
+# nearly the usual entry: every field there and of its type, one rule or another broken now and then
+NEARLY_USUAL = st.fixed_dictionaries(
+    {"id": st.integers(-1, 3), "kind": st.sampled_from(["disbursement", "repayment", "reversal", "other", "terms"]), "date": st.dates(),
+     "year": st.integers(2018, 2020), "line": st.text(max_size=3), "amount": st.integers(-1, 3), "reference": st.text(max_size=3),
+     "note": st.text(max_size=3), "hash": st.sampled_from(["a" * 64, "A" * 64, "a" * 63, "g" * 64, "0123456789abcdef" * 4])},
+    optional={"county": st.text(max_size=2), "recipient": st.text(max_size=2), "reverses": st.integers(-1, 3)},
+)
+
+
+@settings(max_examples=300)
+@given(NEARLY_USUAL, st.integers(0, 100))
+def test_build_entry_of_nearly_the_usual_entry_is_the_reference(table, lineno):
+    assert build_entry(RawEntry(lineno, table)) == _reference_build_entry(RawEntry(lineno, table))
+
+
+@given(st.lists(money_tables() | NEARLY_USUAL, max_size=6))
+def test_a_ledgers_entries_are_built_as_build_record_builds_each(tables):
+    from kvinnofrid_ledger.ledger import build_record, parse_ledger
+    from kvinnofrid_ledger.ledger_text import torn_tail_start
+
+    text = written(entries_toml, tables)
+    assume(isinstance(text, str) and torn_tail_start(text) is None)
+    ledger = parse_ledger(text.encode())
+    raws, problems = parse_ledger_text(text)
+    built = [build_record(raw) for raw in raws]
+    assert ledger.entries == tuple(entry for entry, _ in built if type(entry) is Entry)
+    assert ledger.problems == tuple(problems) + tuple(problem for _, found in built for problem in found)
+
+
+# --- the totals: by groups, against entry by entry -------------------------------------------------
+
+LINES = ["rss", "samverkan", "jamstalldhet", "skola", "no-such-line"]
+TOTALLED = st.builds(
+    Entry, st.integers(1, 8), st.sampled_from(["disbursement", "repayment", "reversal"]), st.dates(), st.integers(2018, 2020),
+    st.sampled_from(LINES), st.integers(1, 10**6), st.text(max_size=2), st.text(max_size=2), st.sampled_from([None, "01", "03", "99"]),
+    st.sampled_from([None, "Mottagare"]), st.one_of(st.none(), st.integers(0, 9)), st.just("f" * 64), st.integers(0, 10**4),
+)
+
+
+@given(st.lists(TOTALLED, max_size=30))
+def test_net_totals_is_the_reference(entries):
+    from kvinnofrid_ledger.balances import _reference_net_totals, net_totals
+    from kvinnofrid_ledger.terms import load_terms
+
+    terms = load_terms()
+    fast, slow = net_totals(entries, terms), _reference_net_totals(entries, terms)
+    assert fast == slow and list(fast) == list(slow)
+    for year in fast:  # the same totals, made in the same order: rules and reports list them in it
+        for name in ("counties", "lines", "pots"):
+            assert list(getattr(fast[year], name).items()) == list(getattr(slow[year], name).items())
 
 
 @given(st.text(st.sampled_from(["\n", "\r", "a", '"', ",", "å", "\u2028", "\x0b", "\U0001f600"])))

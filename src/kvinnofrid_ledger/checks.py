@@ -66,7 +66,8 @@ def check_chain(audit: Audit) -> list[Problem]:
     prev = GENESIS
     for raw in audit.ledger.raw:
         stored = raw.table.get("hash")
-        if entry_hash(raw.table, prev) != stored:
+        # the hash the reader took from the text, when it took it with this prev (ledger_text.RawEntry)
+        if (raw.chained if raw.prev == prev and raw.chained is not None else entry_hash(raw.table, prev)) != stored:
             ident = raw.table.get("id")
             problems.append(
                 Problem(

@@ -23,12 +23,10 @@ from typing import Any
 from .canonical import CANONICAL
 from .errors import UserError
 from .frozen import frozen
-from .ledger_text import LEDGER_HEADER, RawEntry, entries_toml, parse_ledger_text, torn_tail_start
+from .ledger_text import GENESIS, LEDGER_HEADER, RawEntry, entries_toml, parse_ledger_text, plain_template, torn_tail_start  # noqa: F401 - GENESIS: the chain's modules take it from here
 from .models import KINDS, PIN_FIELDS, REVERSAL, TERMS_KIND, Entry, Problem, TermsPin
 
 LEDGER_FILE = "ledger.toml"
-GENESIS = "0" * 64
-"""The `prev` of the first entry: no entry comes before it."""
 
 
 # --- the hash chain --------------------------------------------------------------------------
@@ -83,9 +81,8 @@ def _plain_form(keys: tuple[str, ...]):
         return None
     texts = [key for key in fields if _TYPES[key] is str]
     hashed = sorted(fields + ["prev"])
-    members = [f'"{key}":"%s"' if key == "prev" or _TYPES[key] in (str, datetime.date) else f'"{key}":%d' for key in hashed]
     return (
-        "{" + ",".join(members) + "}",
+        plain_template(hashed, {"prev", *(key for key in fields if _TYPES[key] is not int)}),
         itemgetter(*fields),
         tuple(_TYPES[key] for key in fields),
         itemgetter(*texts) if len(texts) > 1 else lambda table: [table[key] for key in texts],
@@ -136,17 +133,53 @@ def _shape_problems(table: dict[str, Any], problem, required: dict[str, type] = 
 
 def build_entry(raw: RawEntry) -> tuple[Entry | None, list[Problem]]:
     """An Entry from a raw table when every field is present and of its type; else the problems."""
-    # The usual entry, every rule below passed at once and the Entry built from its values in
-    # order, without the per-entry closure and keywords of the reference (check reads 100 000 of
-    # these; tests/test_fast_paths.py holds this to _reference_build_entry).
+    entry = _usual_entry(raw)
+    return (entry, []) if entry is not None else _reference_build_entry(raw)
+
+
+# The usual entry, every rule of _reference_build_entry passed at once and the Entry made of its
+# values in one step (check reads 100 000 of these; tests/test_fast_paths.py holds build_entry,
+# and the entries the fast reader builds with _entry_of, to _reference_build_entry).
+_LAYOUTS: dict[tuple[str, ...], tuple] = {}
+_new = tuple.__new__
+_ENTRY_FIELDS = ("id", "kind", "date", "year", "line", "amount", "reference", "note", "county", "recipient", "reverses", "hash")
+
+
+def _entry_of(fields: tuple) -> Entry | None:
+    """The Entry of these values (each of its field's type, in Entry's order) when every rule
+    of a money entry's fields holds; else None."""
+    kind = fields[1]
+    if fields[0] >= 1 and fields[5] >= 1 and kind in KINDS and (kind == REVERSAL) == (fields[10] is not None) and _HEX64.fullmatch(fields[11]):
+        return _new(Entry, fields)
+    return None
+
+
+def _usual_entry(raw: RawEntry) -> Entry | None:
+    """The Entry of a raw table whose every field is right, else None (build_entry says why)."""
     table = raw.table
-    if _expected_types(tuple(table)) == tuple(map(type, table.values())):
-        get = table.get
-        kind = table["kind"]
-        if table["id"] >= 1 and table["amount"] >= 1 and kind in KINDS and (kind == REVERSAL) == ("reverses" in table) and is_hash(table["hash"]):
-            return Entry(table["id"], kind, table["date"], table["year"], table["line"], table["amount"], table["reference"], table["note"],
-                         get("county"), get("recipient"), get("reverses"), table["hash"], raw.lineno), []
-    return _reference_build_entry(raw)
+    keys = tuple(table)
+    layout = _LAYOUTS.get(keys) or _layout(keys)
+    if layout is None:
+        return None
+    types, fields = layout
+    values = tuple(table.values())
+    if tuple(map(type, values)) != types:
+        return None
+    return _entry_of(fields(values + (None, raw.lineno)))
+
+
+def _layout(keys: tuple[str, ...]) -> tuple | None:
+    """For money tables with these keys (in this order): their values' types, and a getter of
+    an Entry's fields (lineno last) from the values followed by None and the lineno. None for
+    keys that make no money entry."""
+    if _expected_types(keys) is None:
+        return None
+    at = {key: index for index, key in enumerate(keys)}
+    absent, lineno = len(keys), len(keys) + 1
+    layout = (_expected_types(keys), itemgetter(*(at.get(key, absent) for key in _ENTRY_FIELDS), lineno))
+    if len(_LAYOUTS) < 256:  # a file in many layouts (damage, hand edits) is not all kept
+        _LAYOUTS[keys] = layout
+    return layout
 
 
 def _reference_build_entry(raw: RawEntry) -> tuple[Entry | None, list[Problem]]:
@@ -305,14 +338,21 @@ def _parse_ledger(data: bytes, path: str) -> Ledger:
             return torn
         line = data.count(b"\n", 0, error.start) + 1
         return Ledger(path, (), (), (Problem("syntax", f"not UTF-8 text (byte {error.start})", lineno=line),))
-    raw, problems = parse_ledger_text(text)
+    raw, problems = parse_ledger_text(text, _entry_of)
     if problems or any(build_record(item)[1] for item in raw[-1:]):
         torn = _torn(text, path)
         if torn is not None:
             return torn
     entries = []
     pins = []
+    usual, add = _usual_entry, entries.append
     for item in raw:
+        built = item.entry  # the reader built it with _entry_of: build_entry's usual case
+        if built is None and item.table.get("kind") != TERMS_KIND:
+            built = usual(item)
+        if built is not None:
+            add(built)
+            continue
         built, entry_problems = build_record(item)
         if built is not None:
             (pins if type(built) is TermsPin else entries).append(built)
