@@ -430,9 +430,11 @@ def test_plain_toml_reads_the_shipped_terms_and_every_construct_they_may_use():
 def test_the_builtin_sha256_is_hashlibs(data):
     import hashlib
 
-    from kvinnofrid_ledger.digests import sha256
+    from kvinnofrid_ledger.digests import LARGE, sha256, sha256_for
 
     assert sha256(data).hexdigest() == hashlib.sha256(data).hexdigest()
+    for size in (0, LARGE - 1, LARGE):  # the reader's choice of implementation by the ledger's size
+        assert sha256_for(size)(data).hexdigest() == hashlib.sha256(data).hexdigest()
 
 
 # --- render's characters to escape: a set first, the regular expression when needed ---------------

@@ -18,12 +18,17 @@ def _json_default(value: Any) -> str:
 
 def __getattr__(name: str) -> Any:
     if name == "CANONICAL":  # made on first use: the json module costs 1.3 ms to import
+        return _encoder()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _encoder():
+    global CANONICAL
+    if "CANONICAL" not in globals():
         import json
 
-        global CANONICAL
         CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_json_default)
-        return CANONICAL
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return CANONICAL
 
 
 CANONICAL: Any
@@ -41,7 +46,7 @@ def canonical_json(value: Any) -> bytes:
     try:
         return _text(value).encode("utf-8")
     except _Other:
-        return CANONICAL.encode(value).encode("utf-8")
+        return _encoder().encode(value).encode("utf-8")
 
 
 class _Other(Exception):

@@ -16,4 +16,18 @@ except ImportError:  # pragma: no cover - depends on the interpreter
     except ImportError:
         from hashlib import sha256
 
-__all__ = ["sha256"]
+__all__ = ["sha256", "sha256_for"]
+
+
+LARGE = 512 * 1024
+"""Bytes of ledger text (some 2 000 entries) above which hashing each entry with OpenSSL's SHA-256,
+twice as fast, saves more than importing hashlib costs."""
+
+
+def sha256_for(size: int):
+    """The SHA-256 constructor to hash the entries of `size` bytes of ledger text with."""
+    if size < LARGE:
+        return sha256
+    from hashlib import sha256 as openssl
+
+    return openssl

@@ -22,7 +22,6 @@ an append writes only the new bytes, not the whole ledger again.
 
 from __future__ import annotations
 
-import hashlib
 import os
 
 from .durable import crash_point, folder_of, fsync_folder, write_all
@@ -55,6 +54,8 @@ class Foreign:
 
 
 def _record(data: bytes) -> bytes:
+    import hashlib  # here: a reader that finds no journal never needs OpenSSL
+
     return f"{_MAGIC}\nsize {len(data)}\nsha256 {hashlib.sha256(data).hexdigest()}\n".encode("ascii")
 
 
@@ -79,6 +80,8 @@ def state(ledger_path: str | os.PathLike, data: bytes) -> Hot | Foreign | None:
     size = int(size_text)
     if size > len(data):
         return Foreign(path, f"it records a ledger of {size} bytes, but the ledger now has only {len(data)}")
+    import hashlib
+
     if hashlib.sha256(memoryview(data)[:size]).hexdigest() != digest:
         return Foreign(path, f"the ledger's first {size} bytes are no longer the ones it recorded")
     return Hot(path, size, len(data) - size) if size < len(data) else None

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 import fcntl
-import hashlib
 import os
 import re
 import stat
@@ -20,7 +19,7 @@ from dataclasses import replace
 from operator import itemgetter
 from typing import Any
 
-from .canonical import CANONICAL
+from .canonical import canonical_json
 from .errors import UserError
 from .frozen import frozen
 from .ledger_text import GENESIS, LEDGER_HEADER, RawEntry, entries_toml, parse_ledger_text, plain_template, torn_tail_start  # noqa: F401 - GENESIS: the chain's modules take it from here
@@ -40,11 +39,17 @@ def canonical_form(table: dict[str, Any], prev: str) -> bytes:
     """
     fields = {key: (value.isoformat() if type(value) is datetime.date else value) for key, value in table.items() if key != "hash"}
     fields["prev"] = prev
-    return CANONICAL.encode(fields).encode("utf-8")
+    return canonical_json(fields)
 
 
 def entry_hash(table: dict[str, Any], prev: str) -> str:
-    return hashlib.sha256(_plain_canonical_form(table, prev) or canonical_form(table, prev)).hexdigest()
+    global _sha256
+    if _sha256 is None:  # OpenSSL's, imported on first use: a check whose reader hashed every entry needs none
+        from hashlib import sha256 as _sha256
+    return _sha256(_plain_canonical_form(table, prev) or canonical_form(table, prev)).hexdigest()
+
+
+_sha256 = None
 
 
 # The fast path of canonical_form, for the usual entry: fields of their own types, strings with
