@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from kvinnofrid_ledger.importing import Row, Table, _plain_reader, _reference_typed, _row, _typed, read_rows
 from kvinnofrid_ledger.ledger import GENESIS, build_record, entry_hash, entry_table, parse_ledger
-from kvinnofrid_ledger.ledger_text import RawEntry
+from kvinnofrid_ledger.ledger_text import RawEntry, _keyed_entry_toml, _plain_entry_toml
 from kvinnofrid_ledger.models import Entry, TermsPin
 from kvinnofrid_ledger.record import Draft, PinDraft, _chained, _read_back, _with_known_line, _with_known_lines, chain_drafts, extended
 from kvinnofrid_ledger.reports import CSV_FIELDS
@@ -222,3 +222,17 @@ def test_each_broken_rule_is_left_to_the_reference():
                     [first._replace(date=datetime.datetime(2019, 3, 15)), second], [first, second._replace(county=1)]):
         assert not _read_back(changed)
         assert any(build_record(RawEntry(entry.lineno, entry_table(entry))) != (entry, []) for entry in changed)
+
+
+# --- writing: the %-template per key set against the key-by-key writer ------------------------------
+
+TOML_KEYS = ["id", "kind", "date", "agreement", "digest", "source", "year", "line", "county", "recipient", "amount", "reference", "note", "reverses", "hash"]
+TOML_VALUE = st.one_of(st.integers(-5, 10**6), st.text(max_size=8), st.dates(), st.sampled_from(['a "quote"', "tab\there", "back\\slash", "\x7f", "\u2028"]),
+                       st.none(), st.booleans(), st.floats(allow_nan=False))
+
+
+@settings(max_examples=300)
+@given(st.lists(st.sampled_from(TOML_KEYS + ["extra"]), unique=True).flatmap(
+    lambda keys: st.fixed_dictionaries({key: TOML_VALUE for key in keys})) | st.builds(entry_table, ENTRIES))
+def test_toml_template_is_the_keyed_writer(table):
+    assert _plain_entry_toml(table) == _keyed_entry_toml(table)
