@@ -236,3 +236,31 @@ TOML_VALUE = st.one_of(st.integers(-5, 10**6), st.text(max_size=8), st.dates(), 
     lambda keys: st.fixed_dictionaries({key: TOML_VALUE for key in keys})) | st.builds(entry_table, ENTRIES))
 def test_toml_template_is_the_keyed_writer(table):
     assert _plain_entry_toml(table) == _keyed_entry_toml(table)
+
+
+# --- the CSV's rows read as the import reaches them ---------------------------------------------------
+
+
+def test_csv_rows_read_lazily_are_read_csv_rows(tmp_path):
+    from kvinnofrid_ledger.dialects import read_csv, read_csv_rows
+
+    data = 'kind;date;note\r\ndisbursement;2019-01-01;"two\r\nlines"\r\n\r\nrepayment;2019-01-02;\r\n'.encode()
+    separator, header, rows = read_csv_rows(data, "in.csv", CSV_FIELDS)
+    assert (separator, header, list(rows)) == read_csv(data, "in.csv", CSV_FIELDS)
+    assert read_csv(data, "in.csv", CSV_FIELDS)[2] == [(2, ("disbursement", "2019-01-01", "two\r\nlines")), (5, ("repayment", "2019-01-02", ""))]
+
+
+def test_a_row_that_is_not_csv_is_refused_before_the_header(tmp_path):
+    """A file with an unknown column and, further down, a cell over the csv module's limit: the
+    row that is not CSV is the one error, as when every row was read before the header was
+    looked at; the ledger is left as it was."""
+    from conftest import assert_one_line_error, run
+
+    ledger = tmp_path / "ledger.toml"
+    ledger.write_bytes(b"")
+    csv_file = tmp_path / "in.csv"
+    csv_file.write_text("kind,date,year,line,amount,bogus\ndisbursement,2019-01-01,2019,rss,5,x\ndisbursement,2019-01-01,2019,rss,5," + "y" * 200_000 + "\n")
+    result = run("import", csv_file, "--ledger", ledger)
+    assert_one_line_error(result, 2, f"{csv_file}:3: not CSV: field larger than field limit")
+    assert len(result.stderr.splitlines()) == 1 and "bogus" not in result.stderr
+    assert result.stdout == "" and ledger.read_bytes() == b""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 import os
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from operator import itemgetter
 
@@ -39,7 +39,7 @@ class Table:
 
     name: str
     header: tuple[str, ...]
-    rows: tuple[tuple[int, tuple[str, ...]], ...]
+    rows: Iterable[tuple[int, tuple[str, ...]]]  # a CSV's: read once, as they are iterated over
     sheet: str | None = None  # an .xlsx: the sheet read
     neutralised: bool = False  # a CSV export: formula-like text cells carry transfer.neutralise's apostrophe
 
@@ -79,10 +79,10 @@ def read_table(path: str | os.PathLike) -> Table:
         from .xlsx import read_entries_sheet
 
         return read_entries_sheet(data, name)
-    from .dialects import read_csv
+    from .dialects import read_csv_rows
 
-    _separator, header, rows = read_csv(data, name, CSV_FIELDS)
-    return Table(name, tuple(header), tuple(rows), neutralised=True)
+    _separator, header, rows = read_csv_rows(data, name, CSV_FIELDS)
+    return Table(name, tuple(header), rows, neutralised=True)  # the rows read as read_rows reaches them
 
 
 def header_problems(table: Table) -> list[Reported]:
@@ -398,6 +398,8 @@ def _import_file(ledger_path, terms, path, dry_run: bool, accept_changes: bool, 
     step(f"reading {'the sheet' if table.sheet else 'the CSV'}")
     header = header_problems(table)
     if header:
+        for _row_read in table.rows:  # a row that is not CSV is refused first, as when every row was read before the header was looked at
+            pass
         raise UserError(problems=tuple(header))
     rows, problems = read_rows(table, terms)
     table = replace(table, rows=())  # the cells are read: what the rows need of them is in their drafts
