@@ -2,7 +2,10 @@
 (as tests/test_fast_paths.py does for reading, hashing and writing a ledger)."""
 
 import datetime
+import os
 import unicodedata
+
+import pytest
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -264,3 +267,42 @@ def test_a_row_that_is_not_csv_is_refused_before_the_header(tmp_path):
     assert_one_line_error(result, 2, f"{csv_file}:3: not CSV: field larger than field limit")
     assert len(result.stderr.splitlines()) == 1 and "bogus" not in result.stderr
     assert result.stdout == "" and ledger.read_bytes() == b""
+
+
+# --- writing in pieces: the pieces against the whole -------------------------------------------------
+
+
+@given(st.lists(st.builds(entry_table, ENTRIES | PINS), max_size=7), st.integers(1, 4))
+def test_text_pieces_are_the_whole_text(tables, size):
+    from kvinnofrid_ledger.ledger_text import entries_toml
+    from kvinnofrid_ledger.record import _text_pieces
+
+    try:
+        whole = entries_toml(tables)
+    except (ValueError, TypeError) as error:
+        whole = type(error)
+    try:
+        pieces = b"".join(_text_pieces(tables, size))
+    except (ValueError, TypeError) as error:  # the same refusal as the whole batch's, before anything is written
+        assert whole is type(error)
+    else:
+        assert pieces == whole.encode("utf-8")
+
+
+def test_a_failure_while_making_a_piece_takes_back_what_was_written(tmp_path):
+    from kvinnofrid_ledger import journal
+
+    ledger = tmp_path / "ledger.toml"
+    ledger.write_bytes(b"before\n")
+
+    def pieces():
+        yield b"one piece\n"
+        raise ValueError("a piece that cannot be made")
+
+    fd = os.open(ledger, os.O_RDWR)
+    try:
+        with pytest.raises(ValueError):
+            journal.append(fd, ledger, b"before\n", pieces())
+    finally:
+        os.close(fd)
+    assert ledger.read_bytes() == b"before\n" and not os.path.exists(journal.journal_path(ledger))

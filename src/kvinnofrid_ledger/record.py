@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import os
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 from .checks import INPUT_RULES, INTEGRITY_RULES, RULES_FOR_NEW_ENTRIES, TERMS_RULE, new_or_worse, run_checks
@@ -193,9 +193,20 @@ def append_drafts(
             raise (UserError if bad_input else RuleBroken)(problems=tuple(reported))
         if not dry_run and entries:
             step("writing")
-            appended = entries_toml(tables).encode("utf-8")
-            handle.append(appended)
+            handle.append(_text_pieces(tables))
     return entries
+
+
+PIECE = 10_000
+"""Entries written at a time: their text is made, encoded and written a piece at a time, so that
+a big import never holds the text of the whole batch, and its bytes, beside its entries."""
+
+
+def _text_pieces(tables: list[dict], size: int = PIECE) -> Iterator[bytes]:
+    """The bytes of entries_toml(tables), a piece at a time (tests/test_fast_paths_import.py holds
+    the pieces to the whole)."""
+    for start in range(0, len(tables), size):
+        yield entries_toml(tables[start:start + size]).encode("utf-8")
 
 
 def _describe(problem: Problem, first_id: int, entries: list[Entry], labels: list[tuple[str, int]] | None, suffix: str) -> Reported:
