@@ -143,42 +143,31 @@ def _plain_reader(header: tuple[str, ...], terms):
             return None
         if line_id[0] == "'" or reference[:1] == "'" or note[:1] == "'" or recipient[:1] == "'":
             return None  # an apostrophe that `restore` may take off: the reference knows when
-        date = dates.get(date_text)
-        if date is None:
-            date = iso_date(date_text)
-            if date is None:
-                return None
-            dates[date_text] = date
-        year = numbers.get(year_text)
-        if year is None:
-            year = _plain_integer(year_text)
-            if year is None:
-                return None
-            numbers[year_text] = year
+        date, year = _once(dates, iso_date, date_text), _once(numbers, _plain_integer, year_text)
         negative = amount_text[:1] == "-"
         amount = _plain_integer(amount_text[1:] if negative else amount_text)
-        if not amount or (negative and kind == DISBURSEMENT) or (not negative and kind == REPAYMENT):
+        if date is None or year is None or not amount or (negative and kind == DISBURSEMENT) or (not negative and kind == REPAYMENT):
             return None
-        if reverses:
-            reverses = _plain_integer(reverses)
-            if reverses is None:
-                return None
-        else:
-            reverses = None
-        if ident:
-            ident = _plain_integer(ident)
-            if ident is None:
-                return None
-        else:
-            ident = None
-        if exported_hash and not is_hash(exported_hash):
+        target = _plain_integer(reverses) if reverses else None
+        exported_id = _plain_integer(ident) if ident else None
+        if (reverses and target is None) or (ident and exported_id is None) or (exported_hash and not is_hash(exported_hash)):
             return None
         held = shared.setdefault  # a kind, line, county or recipient held once, not once per row
         draft = Draft(held(kind, kind), date, year, held(line_id, line_id), amount, reference, note,
-                      held(county, county) if county else None, held(recipient, recipient) if recipient else None, reverses)
-        return Row(line, draft, -amount if negative else amount, ident, exported_hash or None)
+                      held(county, county) if county else None, held(recipient, recipient) if recipient else None, target)
+        return Row(line, draft, -amount if negative else amount, exported_id, exported_hash or None)
 
     return read
+
+
+def _once(read: dict, parse, text: str):
+    """parse(text), parsed once per distinct text of the import (and so held once); None is not kept."""
+    value = read.get(text)
+    if value is None:
+        value = parse(text)
+        if value is not None:
+            read[text] = value
+    return value
 
 
 def _plain_integer(text: str) -> int | None:
