@@ -121,7 +121,7 @@ def read_rows(table: Table, terms) -> tuple[list[Row], list[Reported]]:
 # row passes made in one go, and the Row built from the values. Any row it is not sure of (a
 # terms row, a cell with an apostrophe first, a county by name, an amount with spaces, anything
 # `_row` would report) is left to `_row`, the reference, which reads it by name and names every
-# problem (tests/test_fast_paths.py holds the two to the same rows). 100 000 rows: 0.95 → 0.3 s.
+# problem (tests/test_fast_paths_import.py holds the two to the same rows). 100 000 rows: 0.95 → 0.3 s.
 _PLAIN_COLUMNS = ("kind", "date", "year", "line", "amount", "county", "recipient", "reference", "note", "reverses", "id", "hash", *TERMS_COLUMNS)
 
 
@@ -331,7 +331,7 @@ def _is_nfc(text: str) -> bool:
 
 
 def _reference_typed(row: Row) -> Row:
-    """_typed by user_text on every text field (tests/test_fast_paths.py holds _typed to it)."""
+    """_typed by user_text on every text field (tests/test_fast_paths_import.py holds _typed to it)."""
     draft = row.draft
     if row.hash is not None or draft is None or draft.kind == TERMS_KIND:
         return row

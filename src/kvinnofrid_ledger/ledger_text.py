@@ -249,7 +249,8 @@ def _plain_entry_toml(table: dict[str, Any]) -> str | None:
     form = _TOML_FORMS.get(tuple(table))
     if form is None:
         form = _toml_form(tuple(table))
-    if form:  # the usual entry: its keys' own types, one %-template (an import writes 100 000 of them)
+    if form:  # the usual entry: its keys' own types, one %-template (an import writes 100 000 of them;
+        # tests/test_fast_paths_import.py holds it to _keyed_entry_toml)
         template, values, types, texts = form
         row = values(table)
         if tuple(map(type, row)) == types and not _TOML_ESCAPED.search("".join(texts(table))):
