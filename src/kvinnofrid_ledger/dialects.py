@@ -82,8 +82,17 @@ def unclosed_quote(text: str, separator: str) -> int | None:
 
 
 def read_csv(data: bytes, name: str, columns: Iterable[str]) -> tuple[str, list[str], list[tuple[int, tuple[str, ...]]]]:
-    """The separator, the header and every non-empty row (its cells a tuple, made as it is read,
-    so that a big file's rows are not held twice over) with the line it starts on."""
+    """The separator, the header and every non-empty row (its cells a tuple) with the line it starts on."""
+    separator, header, rows = read_csv_rows(data, name, columns)
+    return separator, header, list(rows)
+
+
+def read_csv_rows(data: bytes, name: str, columns: Iterable[str]) -> tuple[str, list[str], Iterator[tuple[int, tuple[str, ...]]]]:
+    """read_csv, its rows read as they are iterated over (each row's cells a tuple, made as it is
+    read), so that an import holds what it reads from a row, never the cells of the whole file
+    (at a million rows, some 600 MB of strings). What is wrong with the file as a whole (its
+    encoding, a cut-off quote, no header) is refused at once; a row that is not CSV, when the
+    rows reach it."""
     text = decode(data, name)
     columns = tuple(columns)
     separator = detect_separator(text, columns)
@@ -107,16 +116,18 @@ def read_csv(data: bytes, name: str, columns: Iterable[str]) -> tuple[str, list[
         raise UserError(f"{name}: empty file; expected a header row with the columns of `ledger export --format csv`") from None
     except csv.Error as error:
         raise UserError(f"{name}:1: not CSV: {error}") from None
-    rows: list[tuple[int, tuple[str, ...]]] = []
+    return separator, [cell.strip() for cell in header], _rows(reader, name)
+
+
+def _rows(reader, name: str) -> Iterator[tuple[int, tuple[str, ...]]]:
     start = reader.line_num + 1
     try:
         for cells in reader:
             if cells:
-                rows.append((start, tuple(cells)))
+                yield start, tuple(cells)
             start = reader.line_num + 1
     except csv.Error as error:
         raise UserError(f"{name}:{reader.line_num}: not CSV: {error}") from None
-    return separator, [cell.strip() for cell in header], rows
 
 
 def _lines(text: str) -> Iterator[str]:

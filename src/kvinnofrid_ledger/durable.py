@@ -16,13 +16,15 @@ KILL_ENV = "KVINNOFRID_LEDGER_TEST_KILL"
 after K bytes of it (tests/test_crash.py aims its kills with it). Unset, it costs one lookup."""
 
 
-def write_all(fd: int, data: bytes, stage: str = "") -> None:
+def write_all(fd: int, data: bytes, stage: str = "", done: int = 0, last: bool = True) -> None:
     """Write every byte of `data` to `fd`; a full disk raises OSError(ENOSPC), also when the
-    kernel accepts only part of it (a short write is turned into the error it stands for)."""
+    kernel accepts only part of it (a short write is turned into the error it stands for).
+    `done`, `last`: a stage written in pieces, the bytes of it written before this one, and
+    whether this is its last (where a test's kill after K bytes of the stage lands)."""
     view = memoryview(data)
     kill_after = _kill_after(stage)
-    if kill_after is not None:  # pragma: no cover - runs in the killed child process only
-        os.write(fd, view[:kill_after])
+    if kill_after is not None and (last or kill_after < done + len(view)):  # pragma: no cover - runs in the killed child process only
+        os.write(fd, view[:max(kill_after - done, 0)])
         os.kill(os.getpid(), signal.SIGKILL)
     while view:
         written = os.write(fd, view)

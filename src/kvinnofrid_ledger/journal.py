@@ -23,6 +23,7 @@ an append writes only the new bytes, not the whole ledger again.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 
 from .durable import crash_point, folder_of, fsync_folder, write_all
 from .errors import UserError
@@ -120,8 +121,11 @@ def roll_back(fd: int, ledger_path: str | os.PathLike, data: bytes) -> Hot | Non
     return found
 
 
-def append(fd: int, ledger_path: str | os.PathLike, before: bytes, data: bytes) -> None:
-    """Append `data` to the ledger open on `fd`, whose bytes are `before`, all or nothing."""
+def append(fd: int, ledger_path: str | os.PathLike, before: bytes, data: bytes | Iterable[bytes]) -> None:
+    """Append `data` to the ledger open on `fd`, whose bytes are `before`, all or nothing.
+    `data` may come in pieces, made as they are written (a big import's text is then never
+    held whole); whatever stops the writing before the last piece (a full disk, an error while
+    making a piece) takes back what was written."""
     path = journal_path(ledger_path)
     folder = folder_of(path)
     try:
@@ -138,15 +142,17 @@ def append(fd: int, ledger_path: str | os.PathLike, before: bytes, data: bytes) 
     crash_point("journal")
     try:
         os.lseek(fd, len(before), os.SEEK_SET)
-        write_all(fd, data, "append")
+        _write_pieces(fd, [data] if isinstance(data, bytes) else data)
         os.fsync(fd)
-    except OSError as error:
+    except BaseException as error:
         try:  # take the part that was written back off, then the journal that would have
             os.ftruncate(fd, len(before))
             os.fsync(fd)
             _discard(path)
         except OSError:
             pass  # the journal stays hot: the next writer, or `ledger repair`, rolls it back
+        if not isinstance(error, OSError):
+            raise
         raise UserError(f"{ledger_path}: the entries could not be written ({error.strerror}); nothing was recorded") from None
     crash_point("appended")
     try:
@@ -157,6 +163,17 @@ def append(fd: int, ledger_path: str | os.PathLike, before: bytes, data: bytes) 
             f"{path}: the rollback journal could not be removed ({error.strerror}), so the entries just written "
             "are not committed: the next record, reverse, import or `ledger repair` rolls them back"
         ) from None
+
+
+def _write_pieces(fd: int, pieces: Iterable[bytes]) -> None:
+    """Write each piece as it comes, one piece ahead, so that the last is known as the last."""
+    done, pending = 0, b""
+    for piece in pieces:
+        if pending:
+            write_all(fd, pending, "append", done, last=False)
+            done += len(pending)
+        pending = piece
+    write_all(fd, pending, "append", done)
 
 
 def _discard(path: str) -> None:

@@ -13,7 +13,7 @@ import fcntl
 import os
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from operator import itemgetter
@@ -440,14 +440,15 @@ class LockedFile:
             chunks.append(chunk)
             offset += len(chunk)
 
-    def append(self, data: bytes) -> None:
-        """Append `data` after the bytes last read, through the rollback journal: after a kill
-        or a full disk, all of it or none of it is in the ledger."""
+    def append(self, data: bytes | Iterable[bytes]) -> None:
+        """Append `data` (bytes, or pieces of them made as they are written) after the bytes last
+        read, through the rollback journal: after a kill or a full disk, all of it or none of it
+        is in the ledger. Pieces are not kept: the ledger is read again before another append."""
         from . import journal
 
         assert self.content is not None, "read the ledger before appending to it"
         journal.append(self.fd, self.path, self.content, data)
-        self.content += data
+        self.content = self.content + data if isinstance(data, bytes) else None
 
 
 _OPENED: set[tuple[int, int]] = set()

@@ -10,15 +10,15 @@ from __future__ import annotations
 import datetime
 import os
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 from .checks import INPUT_RULES, INTEGRITY_RULES, RULES_FOR_NEW_ENTRIES, TERMS_RULE, new_or_worse, run_checks
 from .errors import CELL, FILE, Reported, RuleBroken, UserError
 from .frozen import frozen
-from .ledger import GENESIS, Ledger, build_record, entry_hash, entry_table, open_for_append, parse_ledger
+from .ledger import GENESIS, Ledger, build_record, entry_hash, entry_table, is_hash, open_for_append, parse_ledger
 from .ledger_text import RawEntry, entries_toml
-from .models import DISBURSEMENT, REVERSAL, TERMS_KIND, County, Entry, Problem, Terms, TermsPin
+from .models import DISBURSEMENT, KINDS, REVERSAL, TERMS_KIND, County, Entry, Problem, Terms, TermsPin
 from .outcomes import FIELD_RULES, INPUT
 
 
@@ -53,9 +53,15 @@ def chain_drafts(ledger: Ledger, drafts: list[Draft | PinDraft | None]) -> list[
     """Give each draft the next id and its hash, each chained to the one before. A None keeps its
     id unused (a row of an import that could not be read, reported already), so that the rows
     after it keep the ids the file meant when the rules are run over them."""
+    return _chained(ledger, drafts)[0]
+
+
+def _chained(ledger: Ledger, drafts: list[Draft | PinDraft | None]) -> tuple[list[Entry | TermsPin], list[dict]]:
+    """chain_drafts, and each new entry's table as entry_table gives it: made once, for its hash,
+    and kept for its read-back and its text."""
     prev = ledger.head or GENESIS
     next_id = ledger.next_id
-    entries = []
+    entries, tables = [], []
     lineno = ledger.line_count  # each entry is appended as a blank line, its header, its fields
     for offset, draft in enumerate(drafts):
         if draft is None:
@@ -66,26 +72,56 @@ def chain_drafts(ledger: Ledger, drafts: list[Draft | PinDraft | None]) -> list[
             unhashed = Entry(next_id + offset, draft.kind, draft.date, draft.year, draft.line, draft.amount, draft.reference, draft.note,
                              draft.county, draft.recipient, draft.reverses, "", lineno + 2)
         table = entry_table(unhashed)
-        entry = type(unhashed)(*unhashed[:-2], entry_hash(table, prev), unhashed[-1])  # _replace(hash=...), a third of its cost
+        prev = table["hash"] = entry_hash(table, prev)  # "hash" stays where entry_table puts it: the table is entry_table(entry)
+        entries.append(type(unhashed)(*unhashed[:-2], prev, unhashed[-1]))  # _replace(hash=...), a third of its cost
+        tables.append(table)
         lineno += 2 + len(table)
-        entries.append(entry)
-        prev = entry.hash
-    return entries
+    return entries, tables
 
 
-def extended(ledger: Ledger, entries: list[Entry | TermsPin]) -> Ledger:
+def extended(ledger: Ledger, entries: list[Entry | TermsPin], tables: list[dict] | None = None) -> Ledger:
     """The ledger as it would be with `entries` appended, read back as `check` would read it:
     each new entry's table goes through the same build step, so a field that `check` would
-    reject (a disbursement naming an entry it `reverses`, say) is a problem here too."""
-    raw = tuple(RawEntry(entry.lineno, entry_table(entry)) for entry in entries)
-    problems = [problem for item in raw for problem in build_record(item)[1]]
-    lines = sum(2 + len(r.table) for r in raw)
+    reject (a disbursement naming an entry it `reverses`, say) is a problem here too. `tables`:
+    the entries' tables (entry_table's), when the caller has them already."""
+    if tables is None:
+        tables = [entry_table(entry) for entry in entries]
+    raw = tuple(map(RawEntry, (entry.lineno for entry in entries), tables))
+    problems = [] if _read_back(entries) else [problem for item in raw for problem in build_record(item)[1]]
+    lines = sum(2 + len(table) for table in tables)
     pins = tuple(entry for entry in entries if type(entry) is TermsPin)
     money = tuple(entry for entry in entries if type(entry) is not TermsPin)
     return Ledger(
         ledger.path, ledger.raw + raw, ledger.entries + money, ledger.problems + tuple(problems),
         ledger.line_count + lines, pins=ledger.pins + pins,
     )
+
+
+# What build_record finds in entry_table(entry) for usual Entries, proven for a whole batch at
+# once without building each table and Entry again: every field of its type (an optional one
+# may be None, and is then left out of the table), and build_entry's rules, each tested on a
+# column of the batch. A batch it cannot prove is read back entry by entry by build_record, the
+# reference (tests/test_fast_paths_import.py holds the two to the same answer). 100 000 entries: 0.36 → 0.1 s.
+_COLUMN_TYPES = ({int}, {str}, {datetime.date}, {int}, {str}, {int}, {str}, {str}, {str, type(None)}, {str, type(None)}, {int, type(None)}, {str})
+_HEX = b"0123456789abcdef"
+
+
+def _read_back(entries: list[Entry | TermsPin]) -> bool:
+    """True when build_record(RawEntry(entry.lineno, entry_table(entry))) is (entry, []) for each entry."""
+    if not entries:
+        return True
+    if set(map(type, entries)) != {Entry}:  # a terms entry among them: each is read back
+        return False
+    columns = list(zip(*entries))
+    if any(not set(map(type, column)) <= types for column, types in zip(columns, _COLUMN_TYPES)):
+        return False
+    ids, kinds, amounts, reverses, hashes = columns[0], columns[1], columns[5], columns[10], columns[11]
+    if min(ids) < 1 or min(amounts) < 1 or not set(kinds) <= set(KINDS):
+        return False
+    if any((kind == REVERSAL) != (target is not type(None)) for kind, target in set(zip(kinds, map(type, reverses)))):
+        return False  # a reversal, and only a reversal, names the entry it cancels
+    digits = "".join(hashes)
+    return set(map(len, hashes)) == {64} and digits.isascii() and not digits.encode("ascii").translate(None, _HEX)  # each 64 lower-case hex digits
 
 
 def refusals(before: list[Problem], after: Ledger, terms: Terms, whole: bool = False) -> list[Problem]:
@@ -144,8 +180,8 @@ def append_drafts(
             raise RuleBroken(problems=(Reported(None, None, first.rule, text, text),))
         step("hashing the new entries")
         first_id = ledger.next_id
-        entries = chain_drafts(ledger, [None if draft is None else _with_known_line(terms, draft) for draft in drafts(ledger)])
-        after = extended(ledger, entries)
+        entries, tables = _chained(ledger, _with_known_lines(terms, drafts(ledger)))
+        after = extended(ledger, entries, tables)
         step("checking the ledger with the new entries")
         refused = refusals(before, after, terms, whole)
         found = earlier(ledger) if earlier else []
@@ -157,9 +193,20 @@ def append_drafts(
             raise (UserError if bad_input else RuleBroken)(problems=tuple(reported))
         if not dry_run and entries:
             step("writing")
-            appended = entries_toml([raw.table for raw in after.raw[len(ledger.raw):]]).encode("utf-8")
-            handle.append(appended)
+            handle.append(_text_pieces(tables))
     return entries
+
+
+PIECE = 10_000
+"""Entries written at a time: their text is made, encoded and written a piece at a time, so that
+a big import never holds the text of the whole batch, and its bytes, beside its entries."""
+
+
+def _text_pieces(tables: list[dict], size: int = PIECE) -> Iterator[bytes]:
+    """The bytes of entries_toml(tables), a piece at a time (tests/test_fast_paths_import.py holds
+    the pieces to the whole)."""
+    for start in range(0, len(tables), size):
+        yield entries_toml(tables[start:start + size]).encode("utf-8")
 
 
 def _describe(problem: Problem, first_id: int, entries: list[Entry], labels: list[tuple[str, int]] | None, suffix: str) -> Reported:
@@ -305,6 +352,13 @@ def resolve_line(terms: Terms, text: str, option: str = "--line") -> str:
     if line is None:
         raise UserError(f"{option}: unknown budget line {text!r}; the lines are {', '.join(l.id for l in terms.lines)}")
     return line
+
+
+def _with_known_lines(terms: Terms, drafts: list[Draft | PinDraft | None]) -> list[Draft | PinDraft | None]:
+    """Each draft with its line as _with_known_line gives it; a line that is a budget line's own
+    id, which known_line gives back as it is, is seen as such by one look-up."""
+    own = {line.id for line in terms.lines if known_line(terms, line.id) == line.id}
+    return [draft if draft is None or (type(draft) is Draft and draft.line in own) else _with_known_line(terms, draft) for draft in drafts]
 
 
 def _with_known_line(terms: Terms, draft: Draft | PinDraft) -> Draft | PinDraft:
