@@ -5,11 +5,12 @@
 and the records of terms, ledger and reports are about thirty classes that `ledger check` or
 `allocate` must build before they read a byte (Python 3.13 batches the compiles; 3.11 does not).
 Here only `__init__` is compiled, in the standard library's own way, and only when the class is
-first instantiated (a run builds a few of the classes it imports: `check` never makes most of the
-report records); the other five are shared functions over the class's field names. The result is a real dataclass: `dataclasses.fields`,
-`replace`, `asdict`, `is_dataclass` and pydantic (which validates the terms and describes the
-reports through it) see what they see of the standard one, and instances behave the same
-(tests/test_frozen.py compares the two on generated values).
+first instantiated (a run makes few of the classes it imports: `check` never makes most of the
+report records); the other five are shared functions over the class's field names. The result
+is a real dataclass: `dataclasses.fields`, `replace`, `asdict`, `is_dataclass` and pydantic
+(which validates the terms and describes the reports through it) see what they see of the
+standard one, and instances behave the same (tests/test_frozen.py compares the two on
+generated values).
 """
 
 from __future__ import annotations
