@@ -4,8 +4,9 @@ Each report is a frozen dataclass (or TypedDict, for the hundred-thousand-row ex
 JSON a command prints is that object serialised; `ledger schema` describes the same classes.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: the report records' field types are evaluated
+# once, as the module is imported; kept as strings, typing compiles each one of a TypedDict
+# (ForwardRef) and dataclasses parses each, on every run (about 0.6 ms of `ledger check`).
 import datetime
 import os
 from typing import TYPE_CHECKING, Literal, Optional, TypedDict  # schemas.py hands pydantic its typing_extensions twin
@@ -44,7 +45,7 @@ class TermsUsed:
     pinned_by: Optional[int]
 
 
-def terms_used(terms: Terms, ledger: Ledger) -> TermsUsed:
+def terms_used(terms: "Terms", ledger: "Ledger") -> TermsUsed:
     pin = ledger.pins[-1] if ledger.pins else None
     return TermsUsed(
         folder=os.path.abspath(os.path.dirname(terms.sources[0])),
@@ -119,7 +120,7 @@ class PeriodStatus:
     terms: TermsUsed
 
 
-def _year_status(terms: Terms, year: int, totals, ledger_ok: bool, used: TermsUsed) -> YearStatus:
+def _year_status(terms: "Terms", year: int, totals, ledger_ok: bool, used: TermsUsed) -> YearStatus:
     year_terms = terms.years[year]
     pots = tuple(
         _pot(key, year_terms.ceilings[key], totals.total if key == TOTAL else totals.pots.get(key, 0))
@@ -141,13 +142,13 @@ def _county(code: str, name: str, allocated: int, disbursed: int) -> CountyStatu
     return CountyStatus(code, name, allocated, disbursed, allocated - disbursed, percent(disbursed, allocated))
 
 
-def status(ledger: Ledger, terms: Terms, year: int, ledger_ok: bool = True) -> YearStatus:
+def status(ledger: "Ledger", terms: "Terms", year: int, ledger_ok: bool = True) -> YearStatus:
     """Budget versus actual for `year` (inside the period)."""
     totals = net_totals(ledger.entries, terms).get(year) or YearTotals(year)
     return _year_status(terms, year, totals, ledger_ok, terms_used(terms, ledger))
 
 
-def period_status(ledger: Ledger, terms: Terms, ledger_ok: bool = True) -> PeriodStatus:
+def period_status(ledger: "Ledger", terms: "Terms", ledger_ok: bool = True) -> PeriodStatus:
     """Budget versus actual for every year, and summed over the period."""
     by_year = net_totals(ledger.entries, terms)
     used = terms_used(terms, ledger)
@@ -196,7 +197,7 @@ class CheckReport:
     terms: TermsUsed
 
 
-def check_report(ledger: Ledger, problems: list[Problem], terms: Terms) -> CheckReport:
+def check_report(ledger: "Ledger", problems: "list[Problem]", terms: "Terms") -> CheckReport:
     return CheckReport(
         ok=not problems,
         entries=ledger.count,
@@ -303,7 +304,7 @@ class TermsReport(TypedDict):
     digest: str
 
 
-def terms_report(terms: Terms) -> TermsReport:
+def terms_report(terms: "Terms") -> TermsReport:
     agreement = terms.agreement
     return TermsReport(
         name=agreement.name,
@@ -327,11 +328,11 @@ def terms_report(terms: Terms) -> TermsReport:
     )
 
 
-def exported_pins(pins: tuple[TermsPin, ...]) -> list[ExportedPin]:
+def exported_pins(pins: "tuple[TermsPin, ...]") -> list[ExportedPin]:
     return [ExportedPin(id=p.id, kind=p.kind, date=p.date, agreement=p.agreement, digest=p.digest, source=p.source, hash=p.hash) for p in pins]
 
 
-def exported_entries(entries: tuple[Entry, ...] | list[Entry], year: int | None = None) -> list[ExportedEntry]:
+def exported_entries(entries: "tuple[Entry, ...] | list[Entry]", year: int | None = None) -> list[ExportedEntry]:
     """Every entry (of one budget year, if given) as exported, in ledger order."""
     signed = signed_amounts(entries)
     return [
@@ -344,7 +345,7 @@ def exported_entries(entries: tuple[Entry, ...] | list[Entry], year: int | None 
     ]
 
 
-def exported_rows(ledger: Ledger, year: int | None = None) -> list[ExportedEntry | ExportedPin]:
+def exported_rows(ledger: "Ledger", year: int | None = None) -> list[ExportedEntry | ExportedPin]:
     """The money entries (of one budget year, if given) and every terms entry, in file order:
     the rows of a CSV export. Terms entries are kept whatever the year, since they say which
     terms every row was judged by, and an import needs them to pin the same terms."""
