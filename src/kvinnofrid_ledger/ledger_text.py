@@ -362,9 +362,12 @@ def _plain_entry_toml(table: dict[str, Any]) -> str | None:
         # tests/test_fast_paths_import.py holds it to _keyed_entry_toml)
         template, values, types, texts = form
         row = values(table)
-        if tuple(map(type, row)) == types and not _TOML_ESCAPED.search("".join(texts(table))):
-            text = template % row
-            return text if len(text) > 120 else None
+        if tuple(map(type, row)) == types:
+            strings = "".join(texts(table))
+            # printable and no quote or backslash: nothing TOML escapes (as in ledger._plain_canonical_form)
+            if (strings.isprintable() and '"' not in strings and "\\" not in strings) or not _TOML_ESCAPED.search(strings):
+                text = template % row
+                return text if len(text) > 120 else None
     return _keyed_entry_toml(table)
 
 
