@@ -99,11 +99,17 @@ _new = tuple.__new__
 
 
 def _text(value: str) -> str:
+    global _decode
     if "\\" not in value:
         return value
-    import json  # here: only a string with an escape needs it (1.3 ms to import)
+    if _decode is None:  # made when first needed: only a string with an escape needs json (1.3 ms to import)
+        import json
 
-    return json.JSONDecoder(strict=False).decode(f'"{value}"')  # the escapes above mean the same in JSON
+        _decode = json.JSONDecoder(strict=False).decode  # the escapes above mean the same in JSON
+    return _decode(f'"{value}"')
+
+
+_decode = None
 
 
 def plain_template(fields: Iterable[str], strings: Container[str]) -> str:
