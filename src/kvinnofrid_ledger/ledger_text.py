@@ -129,6 +129,8 @@ _GROUP_OF = {"id": 1, "kind": 2, "date": 3, "year": 4, "line": 5, "county": 6, "
              "reference": 9, "note": 10, "reverses": 11, "prev": 13}
 _QUOTED = {"kind", "date", "line", "county", "recipient", "reference", "note", "prev"}
 _FORMS: dict[tuple[bool, bool, bool], tuple[str, Any]] = {}
+# A terms entry's canonical form over its matched texts: agreement, date, digest, id, kind, prev, source.
+_PIN_FORM = plain_template(("id", "kind", "date", "agreement", "digest", "source", "prev"), {"kind", "date", "agreement", "digest", "source", "prev"})
 
 
 def _form(shape: tuple[bool, bool, bool]) -> tuple[str, Any]:
@@ -181,18 +183,23 @@ def _fast_parse(text: str, build: Callable[[tuple], Any] | None = None) -> list[
                     break
                 blank, ident, date, agreement, digest, source, hashed = m.groups()
                 end = m.end()
+                plain = prev_plain  # as for a money entry below: then hashed from the text
                 prev_plain = True
                 if 0 <= next_escape < end:
                     agreement, digest, source, hashed = map(_text, (agreement, digest, source, hashed))
                     next_escape = text.find("\\", end)
-                    prev_plain = False
+                    plain = prev_plain = False
                 if 0 <= next_tab < end:
                     next_tab = text.find("\t", end)
-                    prev_plain = False
+                    plain = prev_plain = False
                 lineno += len(blank)
                 table = {"id": int(ident), "kind": "terms", "date": _date(date), "agreement": agreement,
                          "digest": digest, "source": source, "hash": hashed}
-                append(RawEntry(lineno, table))
+                if plain:  # every ledger begins with one: hashed here, the hash rule needs no OpenSSL for it
+                    chained = sha256((_PIN_FORM % (agreement, date, digest, ident, "terms", prev, source)).encode()).hexdigest()
+                    append(_new(RawEntry, (lineno, table, chained, prev, None)))
+                else:
+                    append(RawEntry(lineno, table))
                 lineno += 8
                 pos = end
                 prev = hashed
