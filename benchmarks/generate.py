@@ -2,7 +2,8 @@
 
     python benchmarks/generate.py N OUTDIR
 
-writes OUTDIR/ledger.toml (through the library, with a correct hash chain, passing `ledger check`),
+writes OUTDIR/ledger.toml (through the library, with a correct hash chain, passing `ledger check`;
+its first entry pins the shipped terms, as `ledger init` writes it),
 OUTDIR/ledger.csv (the same entries as `ledger import` takes them), OUTDIR/journal.ledger (for hledger
 and ledger-cli) and OUTDIR/ledger.beancount. One transaction per disbursement, spread over the 21
 counties and the other budget lines, 2018–2020, each small enough that no ceiling is reached.
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from kvinnofrid_ledger.ledger import parse_ledger, serialize_entries
 from kvinnofrid_ledger.ledger_text import LEDGER_HEADER
+from kvinnofrid_ledger.pins import pin_draft
 from kvinnofrid_ledger.record import Draft, chain_drafts
 from kvinnofrid_ledger.terms import load_terms
 
@@ -46,7 +48,9 @@ def account(d: Draft) -> str:
 def write_all(n: int, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     items = drafts(n)
-    entries = chain_drafts(parse_ledger(LEDGER_HEADER.encode()), items)
+    # the ledger begins with a terms entry, as `ledger init` begins one, then the N disbursements
+    pin = pin_draft(load_terms(), "benchmarks/generate.py: the terms shipped with kvinnofrid-ledger", datetime.date(2018, 1, 1))
+    entries = chain_drafts(parse_ledger(LEDGER_HEADER.encode()), [pin, *items])
     (folder / "ledger.toml").write_bytes(LEDGER_HEADER.encode() + serialize_entries(entries))
     with open(folder / "ledger.csv", "w", encoding="utf-8", newline="") as csv:
         csv.write("kind,date,year,line,county,recipient,amount,reference,note\r\n")
