@@ -630,3 +630,52 @@ def test_amend_is_accepted_exactly_when_the_spent_money_fits_every_year(kvinnofr
             assert read(ledger).pins[-1].digest == amended.digest and run_checks(read(ledger), amended) == []
         else:
             assert ledger.read_bytes() == before
+
+
+# --- an import is no way around the dates init and amend keep ------------------------------------
+
+TERMS_HEADER = "id,kind,date,year,line,county,recipient,amount,reference,note,reverses,hash,agreement,digest,source"
+
+
+@pytest.mark.parametrize(
+    ("dates", "rule", "words"),
+    [
+        (["2015-01-01"], "period", "a terms row dated 2015-01-01, before the agreement's period begins on 2018-01-01"),
+        (["2019-06-01", "2018-03-01"], "terms", "a terms row dated 2018-03-01, before the terms row before it, of 2019-06-01"),
+    ],
+)
+def test_terms_rows_imported_into_an_empty_ledger_keep_the_dates_amend_keeps(tmp_path, dates, rule, words):
+    folder = tmp_path / "empty"
+    assert run("init", folder, "--empty").exit_code == 0
+    rows = [f"{i},terms,{day},,,,,,,,,,Ö,{SHIPPED.digest},S{i}" for i, day in enumerate(dates, 1)]
+    (tmp_path / "in.csv").write_text(TERMS_HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    ledger = ledger_of(folder)
+    before = ledger.read_bytes()
+    result = run("import", tmp_path / "in.csv", "--ledger", ledger)
+    unchanged_after(ledger, result, 1, f"in.csv:{len(dates) + 1}: rule {rule}: {words}", before=before)
+    doc = run("import", tmp_path / "in.csv", "--ledger", ledger, "--format", "json").json()
+    assert [(p["line"], p["column"], p["rule"]) for p in doc["problems"]] == [(len(dates) + 1, "date", rule)]
+    assert ledger.read_bytes() == before
+
+
+def test_terms_rows_in_date_order_from_the_periods_first_day_are_imported(tmp_path):
+    folder = tmp_path / "empty"
+    assert run("init", folder, "--empty").exit_code == 0
+    rows = [f"1,terms,2018-01-01,,,,,,,,,,Ö,{SHIPPED.digest},S1", f"2,terms,2018-01-01,,,,,,,,,,Ö,{SHIPPED.digest},S2"]
+    (tmp_path / "in.csv").write_text(TERMS_HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    result = run("import", tmp_path / "in.csv", "--ledger", ledger_of(folder))
+    assert result.exit_code == 0, result
+    assert [pin.date.isoformat() for pin in read(ledger_of(folder)).pins] == ["2018-01-01", "2018-01-01"]
+
+
+@pytest.mark.parametrize("args", [["--date", "2019-01-01"], ["--source", "x"]])
+def test_init_empty_takes_no_date_or_source(tmp_path, args):
+    assert_one_line_error(run("init", tmp_path / "new", "--empty", *args), 2, "--empty writes no terms entry")
+    assert not (tmp_path / "new").exists()
+
+
+@pytest.mark.parametrize("format", ["csv", "json", "toml"])
+def test_export_of_a_year_outside_the_period_is_refused_in_every_format(project, format):
+    result = run("export", "--format", format, "--year", "2021", "--ledger", ledger_of(project))
+    assert_one_line_error(result, 2, "year 2021 is outside the agreement's period")
+    assert result.stdout == ""

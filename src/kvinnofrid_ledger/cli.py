@@ -359,6 +359,9 @@ def _init():
         from .init import init_folder
         from .record import parse_date
 
+        if empty and (date is not None or source is not None):
+            raise UserError("--empty writes no terms entry, so --date and --source have nothing to date or name; "
+                            "leave them out (the imported export's terms rows bring their own)")
         when = parse_date(date) if date is not None else None
         written = init_folder(directory, data_dir, date=when, source_text=source, empty=empty)
         for path in written:
@@ -624,6 +627,7 @@ def _export():
         from .exports import LedgerExport
 
         terms = _terms(data_dir, ledger)
+        _in_period(terms, year)  # for every format: an empty CSV for a mistyped year would look fine to a script
         book, ok = _checked(ledger, terms, "the export holds the entries as read", warn=allow_damaged, unpinned=False)
         if not ok and not allow_damaged:
             raise RuleBroken(f"{_failing(ledger, book)}; nothing is exported (--allow-damaged exports the entries as read)")
@@ -631,11 +635,7 @@ def _export():
             raise UserError("--excel is a form of CSV; use it with --format csv (an .xlsx needs no such option)")
         refuse_a_terminal("export", format, output, year)
 
-        def terms_of_the_year():
-            _in_period(terms, year)
-            return terms
-
-        emit("export", LedgerExport(book, year, terms_of_the_year), format, output, ledger=ledger, excel=excel, year=year)
+        emit("export", LedgerExport(book, year, lambda: terms), format, output, ledger=ledger, excel=excel, year=year)
     return export
 
 
@@ -733,7 +733,7 @@ def _repair():
         verb = "would cut" if dry_run else "cut"
         message(
             f"{ledger}: {verb} {done.what}: {done.cut} bytes from line {done.line} on; "
-            f"{done.entries} intact entr{'y' if done.entries == 1 else 'ies'} {'would be' if dry_run else 'are'} kept"
+            f"{done.entries} intact entr{'y' if done.entries == 1 else 'ies'} {'would be' if dry_run else 'is' if done.entries == 1 else 'are'} kept"
         )
         if done.copy:
             message(f"kept the bytes cut in {done.copy}")

@@ -413,7 +413,7 @@ def _import_file(ledger_path, terms, path, dry_run: bool, accept_changes: bool, 
     def drafts(ledger) -> list[Draft | None]:
         from .pins import imported_pins
 
-        rows, pin_problems, pin_notes = imported_pins(ledger, table, handed.pop())  # no terms entry twice
+        rows, pin_problems, pin_notes = imported_pins(ledger, table, handed.pop(), terms.first_payment_date)  # no terms entry twice
         notes.extend(pin_notes)
         if len(rows) != len(lines):  # a terms row left out: the labels follow the rows kept
             lines[:] = array("q", [row.line for row in rows])

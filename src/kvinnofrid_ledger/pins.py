@@ -105,7 +105,7 @@ def amend_terms(path: str | os.PathLike, terms: Terms, source: str, date: dateti
     return pin
 
 
-def imported_pins(ledger: Ledger, table, rows: list) -> tuple[list, list[Reported], list[str]]:
+def imported_pins(ledger: Ledger, table, rows: list, first_day: datetime.date | None = None) -> tuple[list, list[Reported], list[str]]:
     """The rows of an import (importing.Row) as they go into `ledger`, the problems of its terms
     rows, and a note for each terms row left out.
 
@@ -121,9 +121,13 @@ def imported_pins(ledger: Ledger, table, rows: list) -> tuple[list, list[Reporte
       judged by the terms this ledger is kept under, and its terms change only by `ledger amend`,
       which first judges every entry under them. The row keeps its id, so that the rows after it
       are checked as the file meant.
+
+    Terms rows appended are held to the dates `init` and `amend` keep (see pin_draft and
+    amend_terms): none before the period's first day (`first_day`; rule `period`), none before
+    the terms row before it (rule `terms`), so that an import is no way around them.
     """
     if not ledger.pins:
-        return rows, [], []
+        return _dated_pins(table, rows, first_day)
     pinned = ledger.pins[-1]
     kept, problems, notes = [], [], []
     for row in rows:
@@ -144,3 +148,26 @@ def imported_pins(ledger: Ledger, table, rows: list) -> tuple[list, list[Reporte
             problems.append(Reported(row.line, "digest", "terms", message, f"{table.where(row.line)}: rule terms: {message}"))
             kept.append(replace(row, draft=None, signed_amount=None))
     return kept, problems, notes
+
+
+def _dated_pins(table, rows: list, first_day: datetime.date | None) -> tuple[list, list[Reported], list[str]]:
+    """Every row, each terms row dated as pin_draft and amend_terms require, or refused (kept
+    without its draft, so that the rows after it keep the ids the file meant)."""
+    kept, problems, last = [], [], None
+    for row in rows:
+        draft = row.draft
+        if type(draft) is not PinDraft:
+            kept.append(row)
+            continue
+        if first_day is not None and draft.date < first_day:
+            rule, message = "period", f"a terms row dated {draft.date}, before the agreement's period begins on {first_day}"
+        elif last is not None and draft.date < last:
+            rule, message = "terms", f"a terms row dated {draft.date}, before the terms row before it, of {last}; terms entries are in date order"
+        else:
+            last = draft.date
+            kept.append(row)
+            continue
+        problems.append(Reported(row.line, "date", rule, message, f"{table.where(row.line)}: rule {rule}: {message}"))
+        kept.append(replace(row, draft=None, signed_amount=None))
+    return kept, problems, []
+
