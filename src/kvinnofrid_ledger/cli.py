@@ -635,7 +635,7 @@ def _export():
             raise UserError("--excel is a form of CSV; use it with --format csv (an .xlsx needs no such option)")
         refuse_a_terminal("export", format, output, year)
 
-        emit("export", LedgerExport(book, year, lambda: terms), format, output, ledger=ledger, excel=excel, year=year)
+        emit("export", LedgerExport(book, year, terms), format, output, ledger=ledger, excel=excel, year=year)
     return export
 
 

@@ -6,7 +6,7 @@ formats (SIE, hledger, beancount) also need the terms in force, loaded only when
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from .frozen import frozen
 
@@ -18,11 +18,11 @@ if TYPE_CHECKING:
 @frozen
 class LedgerExport:
     """What `ledger export` renders: the ledger as read (whole: export refuses a damaged one), the
-    budget year asked for (None: every year), and how to load the terms in force for that year."""
+    budget year asked for (None: every year, else one inside the period), and the terms in force."""
 
     book: Ledger
     year: Optional[int]
-    terms: Callable[[], Terms]
+    terms: Terms
 
 
 def export_csv_text(export: LedgerExport, *, excel: bool = False, **_context: Any) -> str:
@@ -54,7 +54,7 @@ def export_workbook(export: LedgerExport, **_context: Any) -> bytes:
 
     book, year = export.book, export.year
     rows = exported_rows(book, year)
-    terms = export.terms()
+    terms = export.terms
     report = period_status(book, terms, not run_checks(book, terms))
     return workbook(rows, tuple(y for y in report.years if year is None or y.year == year))
 
@@ -74,7 +74,7 @@ def export_sie(export: LedgerExport, **_context: Any) -> bytes:
     from .books import load_books
     from .formats import message
 
-    terms = export.terms()
+    terms = export.terms
     entries = _money(export)
     book = export.book
     data = sie_file(entries, book.entries, terms, load_books(terms, Path(terms.sources[0]).parent), export.year, datetime.date.today(), book.head)
@@ -87,12 +87,12 @@ def export_sie(export: LedgerExport, **_context: Any) -> bytes:
 def export_hledger(export: LedgerExport, **_context: Any) -> str:
     from .journals import export_hledger as journal
 
-    terms = export.terms()
+    terms = export.terms
     return journal(_money(export), export.book.entries, terms, export.year, export.book.head)
 
 
 def export_beancount(export: LedgerExport, **_context: Any) -> str:
     from .journals import export_beancount as journal
 
-    terms = export.terms()
+    terms = export.terms
     return journal(_money(export), export.book.entries, terms, export.year, export.book.head)
